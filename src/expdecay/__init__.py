@@ -1,0 +1,33 @@
+"""expdecay: exponential learning-rate decay for brainstate / JAX, a drop-in for braintools.optim.
+
+>>> from expdecay import ExponentialDecayLR
+>>> scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.96)
+>>> scheduler.last_epoch.value, round(float(scheduler.get_last_lr()[0]), 6)
+(0, 0.1)
+"""
+
+from .schedules import exponential_decay
+from .scheduler import (
+    ConstantLR,
+    ExponentialDecayLR,
+    ExponentialLR,
+    LRScheduler,
+    MultiStepLR,
+    StateDictKeyError,
+    StepLR,
+)
+from .states import OptimState
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "exponential_decay",
+    "LRScheduler",
+    "ExponentialDecayLR",
+    "ExponentialLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "OptimState",
+    "StateDictKeyError",
+]

@@ -1,0 +1,447 @@
+"""Stateful learning-rate schedulers: brainstate states around the pure core.
+
+A scheduler holds three :class:`~expdecay.OptimState` values: ``last_epoch``
+(the step counter), the per-group base learning rates, and a cache of the
+current learning rates tagged with the epoch it belongs to. ``step()`` only
+advances the counter; the learning rates are computed by one jitted call
+(:mod:`expdecay.schedules`) when they are read and the cache is stale. Under
+``brainstate.transform.jit`` and ``for_loop`` all three are traced inputs, so
+no learning rate is ever baked into compiled code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .schedules import check_decay, constant_values, exponential_values, float_dtype, multistep_values
+from .states import OptimState
+from .validation import check_bool, check_epoch, check_int, check_lrs, check_real, is_tracer, max_step
+
+__all__ = [
+    "LRScheduler",
+    "ExponentialDecayLR",
+    "ExponentialLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "StateDictKeyError",
+]
+
+_STALE = -1  # cache tag meaning "no cached learning rates"
+
+
+class StateDictKeyError(KeyError, ValueError):
+    """A state dict lacks a required key.
+
+    A ``KeyError`` (what braintools raises) and a ``ValueError`` (what the rest
+    of expdecay's input checks raise), so either ``except`` clause catches it.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class _Hyperparameter:
+    """A read-only constructor argument.
+
+    Hyperparameters are fixed at construction: a compiled training step reads
+    them at trace time, so changing one later could not reach that step and
+    would silently train on the old value. Build a new scheduler instead.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj._hparams[self.name]
+
+    def __set__(self, obj, value):
+        raise AttributeError(
+            f"{type(obj).__name__}.{self.name} is fixed at construction (got {value!r}); "
+            f"build a new scheduler, or use load_state_dict / step(epoch) to change its state"
+        )
+
+
+def _lr_list(values) -> List[float]:
+    return [float(v) for v in np.asarray(values).reshape(-1)]
+
+
+class LRScheduler:
+    """Base class of all schedulers, compatible with ``braintools.optim.LRScheduler``.
+
+    Subclass it the braintools way, by overriding :meth:`get_lr` (read
+    ``self.last_epoch.value`` and ``self.base_lrs``, return one value per
+    group), or the expdecay way, by overriding :meth:`_schedule` with a pure
+    function of ``(steps, base_lrs)``, which also makes :meth:`lr_at` vectorised
+    and jit-safe.
+
+    Semantics: a fresh scheduler has ``last_epoch.value == 0`` and its learning
+    rate is the schedule at step 0; ``step()`` adds one, ``step(epoch)`` jumps.
+    An optimizer update applies the learning rate at the scheduler's current
+    ``last_epoch``, so in the usual loop (``optimizer.step``, then
+    ``scheduler.step()``) update ``k`` uses the schedule at step ``k``.
+    """
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, last_epoch: int = 0):
+        base_lrs = check_lrs("base_lr", base_lr)
+        epoch = check_epoch("last_epoch", last_epoch)
+        self.optimizer = None
+        self._base_lrs_py = base_lrs
+        self._base_lrs = OptimState(jnp.asarray(base_lrs, float_dtype()))
+        self.last_epoch = OptimState(epoch)
+        self._current_lrs = OptimState(jnp.asarray(base_lrs, float_dtype()))
+        self._lrs_epoch = OptimState(_STALE)
+
+    # ------------------------------------------------------------------ groups
+    @property
+    def base_lrs(self) -> List[float]:
+        """The initial learning rate of each parameter group (a copy)."""
+        return list(self._base_lrs_py)
+
+    @base_lrs.setter
+    def base_lrs(self, value: Union[float, Sequence[float]]) -> None:
+        base_lrs = check_lrs("base_lrs", value)
+        self._base_lrs_py = base_lrs
+        self._base_lrs.value = jnp.asarray(base_lrs, float_dtype())
+        self._current_lrs.value = jnp.asarray(base_lrs, float_dtype())
+        self._lrs_epoch.value = _STALE
+
+    @property
+    def num_groups(self) -> int:
+        """The number of parameter groups (entries of ``base_lrs``)."""
+        return len(self._base_lrs_py)
+
+    # -------------------------------------------------------------- the math
+    def _schedule(self, steps, base_lrs):
+        """Pure: learning rates at ``steps`` (shape ``steps.shape + (groups,)``)."""
+        raise NotImplementedError(f"{type(self).__name__} must override get_lr() or _schedule(steps, base_lrs)")
+
+    def _uses_get_lr(self) -> bool:
+        return type(self).get_lr is not LRScheduler.get_lr
+
+    def _values_at(self, epoch):
+        if self._uses_get_lr():  # a braintools-style subclass
+            return jnp.asarray(self.get_lr(), float_dtype()).reshape(-1)
+        return self._schedule(epoch, self._base_lrs.value)
+
+    def get_lr(self) -> list:
+        """The closed-form learning rates at ``last_epoch`` (ignores manual overrides)."""
+        return list(self._values_at(self.last_epoch.value))
+
+    def lr_at(self, steps) -> jax.Array:
+        """The schedule at any array of steps, without touching state.
+
+        Returns an array of shape ``steps.shape + (number of groups,)``.
+
+        >>> from expdecay import StepLR
+        >>> StepLR(base_lr=[1.0, 0.5], step_size=10, gamma=0.5).lr_at([0, 10, 25]).tolist()
+        [[1.0, 0.5], [0.5, 0.25], [0.25, 0.125]]
+        """
+        if not is_tracer(steps):
+            arr = np.asarray(steps)
+            if arr.dtype == object or not np.issubdtype(arr.dtype, np.integer):
+                raise TypeError(f"steps must be integers, got {steps!r}")
+            if arr.size and arr.min() < 0:
+                raise ValueError(f"steps must be non-negative, got {steps!r}")
+            if arr.size and arr.max() > max_step():
+                raise OverflowError(f"steps must be at most {max_step()}, got {steps!r}")
+            steps = arr
+        if self._uses_get_lr():
+            return self._lr_at_by_get_lr(np.asarray(steps))
+        return self._schedule(jnp.asarray(steps), self._base_lrs.value)
+
+    def _lr_at_by_get_lr(self, steps: np.ndarray) -> jax.Array:
+        saved = self.last_epoch.value
+        rows = []
+        try:
+            for s in steps.reshape(-1):
+                self.last_epoch.value = int(s)
+                rows.append(jnp.asarray(self.get_lr(), float_dtype()).reshape(-1))
+        finally:
+            self.last_epoch.value = saved
+        return jnp.stack(rows).reshape(steps.shape + (self.num_groups,)) if rows else jnp.zeros(
+            steps.shape + (self.num_groups,), float_dtype()
+        )
+
+    # ---------------------------------------------------------- current value
+    def _refresh(self) -> jax.Array:
+        """The learning rates the next update applies, recomputed if stale."""
+        epoch = self.last_epoch.value
+        tag = self._lrs_epoch.value
+        if is_tracer(epoch) or is_tracer(tag):
+            values = jnp.where(tag == epoch, self._current_lrs.value, self._values_at(epoch))
+        elif int(tag) != int(epoch):
+            values = self._values_at(int(epoch))
+        else:
+            return self._current_lrs.value
+        self._current_lrs.value = values
+        self._lrs_epoch.value = epoch
+        return values
+
+    def _override(self, values) -> None:
+        """Apply ``values`` until the scheduler next steps (manual LR changes)."""
+        self._current_lrs.value = jnp.asarray(values, float_dtype()).reshape(self._current_lrs.value.shape)
+        self._lrs_epoch.value = self.last_epoch.value
+
+    @property
+    def current_lrs(self) -> OptimState:
+        """A state whose value holds the current learning rate of each group."""
+        self._refresh()
+        return self._current_lrs
+
+    def get_last_lr(self) -> list:
+        """The current learning rate of each group (the ones the next update applies)."""
+        return list(self._refresh())
+
+    def __call__(self, count=None):
+        """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).
+
+        The count optax passes is ignored: the learning rate is the scheduler's,
+        advanced by :meth:`step`.
+        """
+        return -self._refresh()[0]
+
+    # -------------------------------------------------------------- stepping
+    def step(self, epoch: Optional[int] = None) -> None:
+        """Advance one step, or jump to ``epoch`` (a non-negative integer, may be traced)."""
+        if epoch is None:
+            current = self.last_epoch.value
+            if not is_tracer(current):
+                current = int(current)
+                if current >= max_step():
+                    raise OverflowError(f"last_epoch cannot advance past {max_step()}, the largest step JAX's default integer holds")
+            self.last_epoch.value = current + 1
+        else:
+            epoch = check_epoch("epoch", epoch)
+            self.last_epoch.value = epoch
+            self._lrs_epoch.value = _STALE
+
+    def step_epoch(self) -> None:
+        """Alias of ``step()`` (braintools API)."""
+        self.step()
+
+    def apply(self, apply_fn: Callable[[Any], Any]) -> None:
+        """Set the current learning rates to ``apply_fn(lr)`` of the closed-form ones, until the next step."""
+        self._override(jnp.stack([jnp.asarray(apply_fn(v)) for v in self.get_lr()]))
+
+    def attach_optimizer(self, optimizer) -> None:
+        """Remember ``optimizer``; extend ``base_lrs`` with its last entry to cover all its groups."""
+        self.optimizer = optimizer
+        groups = len(getattr(optimizer, "param_groups", ()))
+        if groups > self.num_groups:
+            self.base_lrs = self._base_lrs_py + [self._base_lrs_py[-1]] * (groups - self.num_groups)
+
+    # ----------------------------------------------------------- checkpoints
+    def state_dict(self) -> Dict[str, Any]:
+        """Plain Python data (``json.dumps`` works), with braintools' keys."""
+        epoch = self.last_epoch.value
+        if is_tracer(epoch):
+            raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
+        return {
+            "last_epoch": int(epoch),
+            "base_lrs": self.base_lrs,
+            "current_lrs": _lr_list(self._refresh()),
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load a state dict from :meth:`state_dict` or from braintools.
+
+        Every entry is checked before anything is written: after a failed load
+        the scheduler is exactly as it was.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+        for key in ("last_epoch", "base_lrs"):
+            if key not in state_dict:
+                raise StateDictKeyError(f"state_dict is missing the key {key!r} (has {sorted(map(str, state_dict))})")
+        epoch = check_epoch("state_dict['last_epoch']", state_dict["last_epoch"])
+        base_lrs = check_lrs("state_dict['base_lrs']", state_dict["base_lrs"])
+        if len(base_lrs) != self.num_groups:
+            raise ValueError(
+                f"state_dict['base_lrs'] has {len(base_lrs)} groups, this scheduler has {self.num_groups}: "
+                f"got {state_dict['base_lrs']!r}"
+            )
+        current = state_dict.get("current_lrs")
+        if current is not None:
+            current = check_lrs("state_dict['current_lrs']", current)
+            if len(current) != self.num_groups:
+                raise ValueError(
+                    f"state_dict['current_lrs'] has {len(current)} groups, this scheduler has "
+                    f"{self.num_groups}: got {state_dict['current_lrs']!r}"
+                )
+        self._base_lrs_py = base_lrs
+        self._base_lrs.value = jnp.asarray(base_lrs, float_dtype())
+        self.last_epoch.value = epoch
+        if current is None:
+            self._lrs_epoch.value = _STALE
+        else:
+            self._override(current)
+
+    # ------------------------------------------------------------------ misc
+    def _describe(self) -> Dict[str, Any]:
+        return dict(getattr(self, "_hparams", {}))
+
+    def __repr__(self) -> str:
+        epoch = self.last_epoch.value
+        epoch = "traced" if is_tracer(epoch) else int(epoch)
+        args = ", ".join(f"{k}={v!r}" for k, v in self._describe().items())
+        lrs = self._base_lrs_py[0] if self.num_groups == 1 else self._base_lrs_py
+        return f"{type(self).__name__}(base_lr={lrs!r}{', ' if args else ''}{args}, last_epoch={epoch})"
+
+
+class _ExponentialFamily(LRScheduler):
+    """``base_lr * rate ** exponent(step)``: one core, several parameterisations.
+
+    Subclasses only translate their constructor arguments into the arguments
+    of :func:`expdecay.schedules.exponential_values`.
+    """
+
+    def _init_family(self, base_lr, last_epoch, hparams, *, rate, transition_steps, transition_begin=0,
+                     staircase=False, end_value=None, bound=None):
+        super().__init__(base_lr, last_epoch)
+        self._hparams = hparams
+        self._core_args = (rate, transition_steps, transition_begin, end_value)
+        self._core_kwargs = {"staircase": staircase, "bound": bound}
+
+    def _schedule(self, steps, base_lrs):
+        return exponential_values(steps, base_lrs, *self._core_args, **self._core_kwargs)
+
+
+class ExponentialDecayLR(_ExponentialFamily):
+    r"""Exponential decay by step count, the optax schedule as a scheduler.
+
+    Same signature, defaults and semantics as ``braintools.optim.ExponentialDecayLR``;
+    the values are :func:`expdecay.exponential_decay`'s (equal to
+    ``optax.exponential_decay``). With ``d = max(step - transition_begin, 0)``:
+
+    .. math::
+
+        \eta = \text{base\_lr} \cdot \text{decay\_rate}^{\,d / \text{decay\_steps}}
+        \quad (\text{staircase: } \lfloor d / \text{decay\_steps} \rfloor)
+
+    clipped by ``end_value`` (a lower bound when ``decay_rate < 1``, an upper
+    bound when ``decay_rate > 1``).
+
+    >>> from expdecay import ExponentialDecayLR
+    >>> scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, staircase=True)
+    >>> for step in [0, 500, 1000, 1500, 2000]:
+    ...     scheduler.step(step)
+    ...     print(f"Step {step}: lr = {scheduler.get_last_lr()[0]:.6f}")
+    Step 0: lr = 0.100000
+    Step 500: lr = 0.100000
+    Step 1000: lr = 0.050000
+    Step 1500: lr = 0.050000
+    Step 2000: lr = 0.025000
+    """
+
+    decay_steps = _Hyperparameter()
+    decay_rate = _Hyperparameter()
+    transition_begin = _Hyperparameter()
+    staircase = _Hyperparameter()
+    end_value = _Hyperparameter()
+
+    def __init__(
+        self,
+        base_lr: Union[float, Sequence[float]] = 1e-3,
+        decay_steps: int = 1000,
+        decay_rate: float = 0.96,
+        transition_begin: int = 0,
+        staircase: bool = False,
+        end_value: Optional[float] = None,
+        last_epoch: int = 0,
+    ):
+        decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+        transition_begin = check_int("transition_begin", transition_begin)
+        staircase = check_bool("staircase", staircase)
+        decay_rate, end_value, bound = check_decay(decay_rate, end_value)
+        hparams = dict(decay_steps=decay_steps, decay_rate=decay_rate, transition_begin=transition_begin,
+                       staircase=staircase, end_value=end_value)
+        self._init_family(base_lr, last_epoch, hparams, rate=decay_rate, transition_steps=decay_steps,
+                          transition_begin=transition_begin, staircase=staircase, end_value=end_value, bound=bound)
+
+
+class ExponentialLR(_ExponentialFamily):
+    r"""``base_lr * gamma ** epoch``: exponential decay with ``decay_steps=1``.
+
+    >>> from expdecay import ExponentialLR
+    >>> [round(lr, 6) for lr in ExponentialLR(base_lr=0.1, gamma=0.5).lr_at([0, 1, 2, 3])[:, 0].tolist()]
+    [0.1, 0.05, 0.025, 0.0125]
+    """
+
+    gamma = _Hyperparameter()
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, gamma: float = 0.95, last_epoch: int = 0):
+        gamma = check_real("gamma", gamma, positive=True)
+        self._init_family(base_lr, last_epoch, dict(gamma=gamma), rate=gamma, transition_steps=1)
+
+
+class StepLR(_ExponentialFamily):
+    r"""``base_lr * gamma ** (epoch // step_size)``: staircase decay with ``decay_steps=step_size``.
+
+    >>> from expdecay import StepLR
+    >>> StepLR(base_lr=1.0, step_size=2, gamma=0.5).lr_at(range(6))[:, 0].tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    step_size = _Hyperparameter()
+    gamma = _Hyperparameter()
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, step_size: int = 30, gamma: float = 0.1,
+                 last_epoch: int = 0):
+        step_size = check_int("step_size", step_size, minimum=1)
+        gamma = check_real("gamma", gamma, positive=True)
+        self._init_family(base_lr, last_epoch, dict(step_size=step_size, gamma=gamma), rate=gamma,
+                          transition_steps=step_size, staircase=True)
+
+
+class MultiStepLR(LRScheduler):
+    r"""``base_lr * gamma ** (number of milestones <= epoch)``.
+
+    >>> from expdecay import MultiStepLR
+    >>> MultiStepLR(base_lr=1.0, milestones=[2, 4], gamma=0.5).lr_at(range(6))[:, 0].tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    milestones = _Hyperparameter()
+    gamma = _Hyperparameter()
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, milestones: Sequence[int] = (30, 60, 90),
+                 gamma: float = 0.1, last_epoch: int = 0):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"milestones must be a sequence of non-negative integers, got {milestones!r}")
+        milestones = tuple(sorted(check_int(f"milestones[{i}]", m) for i, m in enumerate(milestones)))
+        gamma = check_real("gamma", gamma, positive=True)
+        super().__init__(base_lr, last_epoch)
+        self._hparams = dict(milestones=milestones, gamma=gamma)
+        self._milestones_array = np.asarray(milestones, dtype=np.int64)
+
+    def _schedule(self, steps, base_lrs):
+        return multistep_values(steps, base_lrs, self.gamma, self._milestones_array)
+
+
+class ConstantLR(LRScheduler):
+    r"""``base_lr * factor`` for the first ``total_iters`` steps, then ``base_lr``.
+
+    >>> from expdecay import ConstantLR
+    >>> ConstantLR(base_lr=1.0, factor=0.5, total_iters=2).lr_at(range(4))[:, 0].tolist()
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    factor = _Hyperparameter()
+    total_iters = _Hyperparameter()
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = 0):
+        factor = check_real("factor", factor, nonnegative=True)
+        total_iters = check_int("total_iters", total_iters)
+        super().__init__(base_lr, last_epoch)
+        self._hparams = dict(factor=factor, total_iters=total_iters)
+
+    def _schedule(self, steps, base_lrs):
+        return constant_values(steps, base_lrs, self.factor, self.total_iters)

@@ -1,0 +1,217 @@
+r"""Pure schedule math: step counts in, learning rates out.
+
+Nothing here reads or writes a :class:`brainstate.State`. Every function is a
+jitted pure function of arrays, so it behaves the same eagerly, under
+``jax.jit``, ``jax.vmap``, ``jax.grad``, inside ``lax.scan`` and on a sharded
+mesh. The stateful schedulers in :mod:`expdecay.scheduler` are thin shells
+around these functions.
+
+Shapes: ``init_values`` is a scalar or a vector with one entry per parameter
+group; the result has shape ``count.shape + init_values.shape``.
+
+Dtype rule: the result is JAX's default float (``float32``, or ``float64``
+when ``jax_enable_x64`` is on), eagerly and under ``jit`` alike.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable, Optional, Sequence, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .validation import check_bool, check_int, check_real, is_tracer
+
+__all__ = [
+    "exponential_decay",
+    "exponential_values",
+    "multistep_values",
+    "constant_values",
+    "float_dtype",
+]
+
+ArrayLike = Union[float, Sequence[float], jax.Array, np.ndarray]
+
+
+def float_dtype() -> np.dtype:
+    """JAX's default float: float32, or float64 when x64 is enabled."""
+    return jnp.result_type(float)
+
+
+def _outer(p: jax.Array, init_values: jax.Array) -> jax.Array:
+    """Reshape a per-count array so it broadcasts against per-group values."""
+    return p.reshape(p.shape + (1,) * init_values.ndim)
+
+
+def _scale(init_values, rate, exponent, end_value, bound):
+    """``init * rate ** exponent``, clipped by ``end_value`` (optax's order)."""
+    dtype = float_dtype()
+    init_values = jnp.asarray(init_values, dtype)
+    values = init_values * jnp.power(jnp.asarray(rate, dtype), _outer(exponent, init_values))
+    if bound == "lower":
+        values = jnp.maximum(values, jnp.asarray(end_value, dtype))
+    elif bound == "upper":
+        values = jnp.minimum(values, jnp.asarray(end_value, dtype))
+    return values
+
+
+@partial(jax.jit, static_argnames=("staircase", "bound"))
+def exponential_values(
+    count,
+    init_values,
+    decay_rate,
+    transition_steps,
+    transition_begin,
+    end_value=None,
+    *,
+    staircase: bool = False,
+    bound: Optional[str] = None,
+):
+    r"""Exponential decay evaluated at ``count`` (no validation; see :func:`exponential_decay`).
+
+    With :math:`d = \max(\text{count} - \text{transition\_begin}, 0)`:
+
+    .. math::
+
+        \eta = \text{init} \cdot \text{rate}^{p}, \qquad
+        p = d / \text{transition\_steps} \quad\text{or, staircase,}\quad
+        p = \lfloor d / \text{transition\_steps} \rfloor
+
+    then clipped below (``bound="lower"``) or above (``bound="upper"``) by
+    ``end_value``. Integer counts use integer arithmetic up to the final
+    conversion: the staircase exponent is an integer division, exact at every
+    count. Float counts follow optax exactly (float division, ``floor``).
+    """
+    dtype = float_dtype()
+    count = jnp.asarray(count)
+    if jnp.issubdtype(count.dtype, jnp.integer):
+        d = jnp.maximum(count - jnp.asarray(transition_begin, count.dtype), 0)
+        ts = jnp.asarray(transition_steps, count.dtype)
+        p = (d // ts).astype(dtype) if staircase else d.astype(dtype) / ts.astype(dtype)
+    else:
+        d = jnp.maximum(count.astype(dtype) - jnp.asarray(transition_begin, dtype), 0)
+        p = d / jnp.asarray(transition_steps, dtype)
+        p = jnp.floor(p) if staircase else p
+    return _scale(init_values, decay_rate, p, end_value, bound)
+
+
+@jax.jit
+def multistep_values(count, init_values, gamma, milestones):
+    """``init * gamma ** (number of milestones <= count)``."""
+    count = jnp.asarray(count)
+    milestones = jnp.asarray(milestones, count.dtype)
+    passed = jnp.sum(count[..., None] >= milestones, axis=-1)
+    return _scale(init_values, gamma, passed.astype(float_dtype()), None, None)
+
+
+@jax.jit
+def constant_values(count, init_values, factor, total_iters):
+    """``init * factor`` while ``count < total_iters``, then ``init``."""
+    dtype = float_dtype()
+    count = jnp.asarray(count)
+    init_values = jnp.asarray(init_values, dtype)
+    scale = jnp.where(count < jnp.asarray(total_iters, count.dtype), jnp.asarray(factor, dtype), jnp.ones((), dtype))
+    return init_values * _outer(scale, init_values)
+
+
+def _check_init_values(init_value: Any) -> Any:
+    """Validate one initial value or a 1-D vector of them (tracers pass through)."""
+    if is_tracer(init_value):
+        return init_value
+    arr = np.asarray(init_value) if not isinstance(init_value, (list, tuple)) else None
+    if isinstance(init_value, (list, tuple)) or (arr is not None and arr.ndim == 1):
+        items = list(init_value)
+        if not items:
+            raise ValueError(f"init_value must not be an empty list, got {init_value!r}")
+        for i, item in enumerate(items):
+            check_real(f"init_value[{i}]", item, nonnegative=True)
+        return np.asarray([float(v) for v in items])
+    if arr is not None and arr.ndim > 1:
+        raise ValueError(f"init_value must be a number or a 1-D vector, got an array of shape {arr.shape}")
+    return check_real("init_value", init_value, nonnegative=True)
+
+
+def check_decay(decay_rate: Any, end_value: Any, rate_name: str = "decay_rate") -> tuple:
+    """Validate ``decay_rate`` and ``end_value``; return them with the clip direction.
+
+    ``end_value`` is a lower bound when ``decay_rate < 1`` and an upper bound
+    otherwise (optax's rule).
+    """
+    decay_rate = check_real(rate_name, decay_rate, positive=True)
+    if end_value is None:
+        return decay_rate, None, None
+    end_value = check_real("end_value", end_value, nonnegative=True)
+    return decay_rate, end_value, "lower" if decay_rate < 1.0 else "upper"
+
+
+def exponential_decay(
+    init_value: ArrayLike,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: Optional[float] = None,
+) -> Callable[[Any], jax.Array]:
+    r"""A drop-in for :func:`optax.exponential_decay`: returns ``schedule(count)``.
+
+    .. math::
+
+        \eta(\text{count}) = \text{init\_value} \cdot
+        \text{decay\_rate}^{\,\max(\text{count} - \text{transition\_begin},\,0)
+        / \text{transition\_steps}}
+
+    With ``staircase=True`` the exponent is the integer division
+    :math:`\lfloor \max(\text{count} - \text{transition\_begin}, 0) /
+    \text{transition\_steps} \rfloor`. Before ``transition_begin`` the value is
+    held at ``init_value``. ``end_value`` clips the result: a lower bound when
+    ``decay_rate < 1``, an upper bound when ``decay_rate > 1``.
+
+    Args:
+      init_value: the value at count 0, or a 1-D vector of them (one per
+        parameter group), all finite and ``>= 0``. A vector is evaluated in one
+        call: the result has shape ``count.shape + init_value.shape``.
+      transition_steps: positive integer, the number of steps per factor of
+        ``decay_rate``.
+      decay_rate: positive, finite; ``< 1`` decays, ``> 1`` grows.
+      transition_begin: non-negative integer, the number of steps to hold
+        ``init_value`` before decaying.
+      staircase: decay in discrete jumps every ``transition_steps``.
+      end_value: optional finite bound ``>= 0``.
+
+    Returns:
+      A pure, jit/vmap/grad-safe function of the step count.
+
+    Values equal ``optax.exponential_decay`` bitwise (float32) for every integer
+    count below ``2**24``. Where this differs from optax:
+
+    * staircase mode divides integers, so it stays exact at every count;
+      optax divides in float32, which rounds up to the next stair at some
+      counts of ``2**24`` and beyond;
+    * invalid arguments raise ``ValueError``/``TypeError`` instead of being
+      logged and replaced by a constant schedule.
+
+    Example:
+
+    >>> import optax
+    >>> from expdecay import exponential_decay
+    >>> schedule = exponential_decay(0.1, transition_steps=1000, decay_rate=0.5, staircase=True)
+    >>> [round(float(schedule(step)), 6) for step in (0, 999, 1000, 2500)]
+    [0.1, 0.1, 0.05, 0.025]
+    >>> optimizer = optax.adam(learning_rate=schedule)  # use it anywhere optax takes a schedule
+    >>> schedule([0, 1000]).shape, exponential_decay([0.1, 0.01], 1000, 0.5)(0).shape
+    ((2,), (2,))
+    """
+    init = _check_init_values(init_value)
+    transition_steps = check_int("transition_steps", transition_steps, minimum=1)
+    transition_begin = check_int("transition_begin", transition_begin)
+    staircase = check_bool("staircase", staircase)
+    decay_rate, end_value, bound = check_decay(decay_rate, end_value)
+
+    def schedule(count):
+        return exponential_values(
+            count, init, decay_rate, transition_steps, transition_begin, end_value, staircase=staircase, bound=bound
+        )
+
+    return schedule

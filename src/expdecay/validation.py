@@ -1,0 +1,150 @@
+"""Argument checks shared by the schedules, schedulers and optimizers.
+
+Every check names the parameter and the offending value in its message and
+returns the normalised value, so constructors can validate everything before
+they assign anything (a failed call leaves no half-built object behind).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, List
+
+import jax
+import numpy as np
+from jax.core import Tracer
+
+__all__ = [
+    "is_tracer",
+    "check_bool",
+    "check_int",
+    "check_real",
+    "check_lrs",
+    "check_epoch",
+    "max_step",
+]
+
+def max_step() -> int:
+    """Largest step count JAX's default integer holds (2**31 - 1 without x64)."""
+    return int(np.iinfo(jax.dtypes.canonicalize_dtype(np.int64)).max)
+
+
+def is_tracer(value: Any) -> bool:
+    """True when ``value`` is an abstract JAX value (inside jit/vmap/scan)."""
+    return isinstance(value, Tracer)
+
+
+def _scalar(value: Any) -> Any:
+    """Unwrap 0-d numpy/JAX arrays into the matching Python scalar."""
+    if isinstance(value, (np.ndarray, jax.Array)):
+        arr = np.asarray(value)
+        if arr.ndim == 0:
+            return arr.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Accept exactly ``True`` or ``False`` (and numpy bools)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
+
+
+def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
+    """An integer ``>= minimum``; integral floats such as ``1e3`` are accepted.
+
+    Raises ``TypeError`` for non-numbers and bools, ``ValueError`` for
+    non-integral, non-finite or too small numbers.
+    """
+    raw = value
+    value = _scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be an integer, got {raw!r}")
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+    else:
+        if not math.isfinite(value) or value != int(value):
+            raise ValueError(f"{name} must be an integer, got {raw!r}")
+        value = int(value)
+    if value < minimum:
+        what = "positive" if minimum == 1 else f">= {minimum}" if minimum else "non-negative"
+        raise ValueError(f"{name} must be a {what} integer, got {raw!r}")
+    return value
+
+
+def check_real(
+    name: str,
+    value: Any,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    nonzero: bool = False,
+) -> float:
+    """A finite real number, optionally ``> 0``, ``>= 0`` or ``!= 0``."""
+    raw = value
+    value = _scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {raw!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {raw!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be non-negative, got {raw!r}")
+    if nonzero and value == 0:
+        raise ValueError(f"{name} must not be zero, got {raw!r}")
+    return value
+
+
+def check_lrs(name: str, value: Any) -> List[float]:
+    """One learning rate or a non-empty list of them (one per parameter group).
+
+    Each must be a finite number ``>= 0``. Returns a list of Python numbers;
+    ints stay ints so that printing ``base_lrs`` shows what the user wrote.
+    """
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+        names = [f"{name}[{i}]" for i in range(len(items))]
+    elif isinstance(value, (np.ndarray, jax.Array)):
+        arr = np.asarray(value)
+        if arr.ndim > 1:
+            raise ValueError(f"{name} must be a number or a 1-D list of numbers, got an array of shape {arr.shape}")
+        items = [value] if arr.ndim == 0 else list(arr)
+        names = [name] if arr.ndim == 0 else [f"{name}[{i}]" for i in range(len(items))]
+    else:
+        items, names = [value], [name]
+    if not items:
+        raise ValueError(f"{name} must not be an empty list, got {value!r}")
+    out = []
+    for item_name, item in zip(names, items):
+        number = check_real(item_name, item, nonnegative=True)
+        out.append(item if type(item) in (int, float) else number)
+    return out
+
+
+def check_epoch(name: str, value: Any) -> Any:
+    """A step count: a non-negative Python/numpy integer, or a traced integer.
+
+    Traced values can only be checked for their dtype; their sign is the
+    caller's responsibility (documented).
+    """
+    if is_tracer(value):
+        if not np.issubdtype(value.dtype, np.integer) or value.ndim != 0:
+            raise TypeError(f"{name} must be a scalar integer, got a traced {value.dtype} array of shape {value.shape}")
+        return value
+    raw = value
+    value = _scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {raw!r}")
+    value = int(value)
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {raw!r}")
+    if value > max_step():
+        raise OverflowError(
+            f"{name} must be at most {max_step()} (the largest value of JAX's default integer), got {raw!r}"
+        )
+    return value
