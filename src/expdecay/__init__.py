@@ -16,6 +16,7 @@ from .scheduler import (
     StateDictKeyError,
     StepLR,
 )
+from .optim import SGD, Adam, AdamW, OptaxOptimizer
 from .states import OptimState
 
 __version__ = "0.1.0"
@@ -29,5 +30,9 @@ __all__ = [
     "MultiStepLR",
     "ConstantLR",
     "OptimState",
+    "OptaxOptimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
     "StateDictKeyError",
 ]
