@@ -11,6 +11,7 @@ from .scheduler import (
     ConstantLR,
     ExponentialDecayLR,
     ExponentialLR,
+    LearningRateOverflowWarning,
     LRScheduler,
     MultiStepLR,
     StateDictKeyError,
@@ -30,4 +31,5 @@ __all__ = [
     "ConstantLR",
     "OptimState",
     "StateDictKeyError",
+    "LearningRateOverflowWarning",
 ]
