@@ -233,6 +233,8 @@ def exponential_decay(
     * staircase mode divides integers, so it stays exact at every count;
       optax divides in float32, which rounds up to the next stair at some
       counts of ``2**24`` and beyond;
+    * a zero ``init_value`` stays zero where a growing rate overflows to inf
+      (optax gives ``0 * inf = NaN``);
     * invalid arguments raise ``ValueError``/``TypeError`` instead of being
       logged and replaced by a constant schedule.
 
