@@ -66,7 +66,7 @@ def test_vector_of_init_values_is_one_call_equal_to_per_group_optax(cfg, steps, 
     assert got.shape == (len(steps), len(inits))
     for g, init in enumerate(inits):
         ref = np.asarray(jax.vmap(optax.exponential_decay(**{**cfg, "init_value": init}))(c))
-        if init == 0.0:  # documented difference: optax gives 0 * inf = NaN once a growth overflows
+        if np.float32(init) == 0.0:  # documented difference: optax gives 0 * inf = NaN once a growth overflows
             ref = np.zeros_like(ref)
         np.testing.assert_array_equal(got[:, g], ref)
 
