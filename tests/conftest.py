@@ -16,3 +16,12 @@ def braintools_optim():
 @pytest.fixture
 def bt():
     return braintools_optim()
+
+
+# Hypothesis: deterministic by default, so CI runs the same examples every time;
+# HYPOTHESIS_PROFILE=explore draws new random examples (and more of them) to hunt for bugs.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None, max_examples=500)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
