@@ -11,6 +11,7 @@ from .scheduler import (
     ConstantLR,
     ExponentialDecayLR,
     ExponentialLR,
+    LearningRateOverflowWarning,
     LRScheduler,
     MultiStepLR,
     StateDictKeyError,
@@ -35,4 +36,5 @@ __all__ = [
     "Adam",
     "AdamW",
     "StateDictKeyError",
+    "LearningRateOverflowWarning",
 ]
