@@ -38,7 +38,7 @@ import optax
 
 from .scheduler import ConstantLR, LRScheduler, StateDictKeyError, _Hyperparameter
 from .states import OptimState
-from .update import GroupLayout, UpdateRule, apply_update, init_state
+from .update import GroupLayout, LRSource, UpdateRule, apply_update, init_state
 from .validation import check_bool, check_int, check_lrs, check_real, is_tracer
 
 __all__ = ["OptaxOptimizer", "SGD", "Adam", "AdamW"]
@@ -264,7 +264,9 @@ class OptaxOptimizer:
             scheduler = ConstantLR(base_lr=lr, factor=1.0, total_iters=0)
         self._hparams = dict(hparams, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
                              grad_clip_value=grad_clip_value)
-        self._rule = UpdateRule(type(self)._transforms, hparams, grad_clip_norm, grad_clip_value, tx)
+        key = scheduler._pure_key()
+        source = None if key is None else LRSource(key, scheduler._select)
+        self._rule = UpdateRule(type(self)._transforms, hparams, grad_clip_norm, grad_clip_value, tx, source)
         self._groups: List[_Group] = []
         self.param_groups: List[_ParamGroup] = []
         self.opt_state: Optional[OptimState] = None
@@ -397,10 +399,14 @@ class OptaxOptimizer:
         grad_values = tuple(g.grads(grads) for g in groups)
         params = tuple(g.values() for g in groups)
         states = (self.opt_state,) + tuple(self.param_groups_opt_states)
-        lrs = self._lr_scheduler._refresh()
-        if lrs.shape[0] < len(groups):
-            raise ValueError(f"the scheduler has {lrs.shape[0]} learning rates for {len(groups)} parameter groups")
-        new_params, new_states = apply_update(self._rule, params, grad_values, tuple(s.value for s in states), lrs)
+        scheduler = self._lr_scheduler
+        if scheduler.num_groups < len(groups):
+            raise ValueError(f"the scheduler has {scheduler.num_groups} learning rates for {len(groups)} parameter groups")
+        lr_input = scheduler._refresh() if self._rule.lrs is None else scheduler._lr_inputs()
+        new_params, new_states, lrs = apply_update(self._rule, params, grad_values, tuple(s.value for s in states),
+                                                   lr_input)
+        if self._rule.lrs is not None:  # the update computed the learning rates: cache them
+            scheduler._store_lrs(lr_input[0], lr_input[1], lrs)
         for group, values in zip(groups, new_params):
             for state, value in zip(group.states, values):
                 state.value = value

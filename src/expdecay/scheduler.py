@@ -153,10 +153,10 @@ class LRScheduler:
     def _uses_get_lr(self) -> bool:
         return type(self).get_lr is not LRScheduler.get_lr
 
-    def _values_at(self, epoch):
+    def _values_at(self, epoch, base_lrs=None):
         if self._uses_get_lr():  # a braintools-style subclass
             return jnp.asarray(self.get_lr(), float_dtype()).reshape(-1)
-        return self._schedule(epoch, self._lrs.value[0])
+        return self._schedule(epoch, self._lrs.value[0] if base_lrs is None else base_lrs)
 
     def get_lr(self) -> list:
         """The closed-form learning rates at ``last_epoch`` (ignores manual overrides)."""
@@ -232,16 +232,39 @@ class LRScheduler:
     # ---------------------------------------------------------- current value
     def _refresh(self) -> jax.Array:
         """The learning rates the next update applies, recomputed if stale."""
-        epoch = self.last_epoch.value
-        base, current, tag = self._lrs.value
+        epoch, state = self._lr_inputs()
+        base, current, tag = state
         if is_tracer(epoch) or is_tracer(tag):
-            values = jnp.where(tag == epoch, current, self._values_at(epoch))
+            values = self._select(epoch, state)
         elif int(tag) != int(epoch):
             values = self._values_at(int(epoch))
         else:
             return current
-        self._lrs.value = (base, values, epoch)
+        self._store_lrs(epoch, state, values)
         return values
+
+    # The refresh as a pure function of state values, for an optimizer that computes the learning
+    # rates inside its own compiled update: values = _select(*_lr_inputs()), then _store_lrs.
+    def _lr_inputs(self) -> tuple:
+        """``(last_epoch, (base LRs, current LRs, cache tag))``: the state values a refresh reads."""
+        return self.last_epoch.value, self._lrs.value
+
+    def _select(self, epoch, state) -> jax.Array:
+        """Pure: the current LRs if they belong to ``epoch``, else the schedule at ``epoch``."""
+        base, current, tag = state
+        return jnp.where(tag == epoch, current, self._values_at(epoch, base))
+
+    def _store_lrs(self, epoch, state, values) -> None:
+        """Cache ``values`` as the LRs of ``epoch``."""
+        self._lrs.value = (state[0], values, epoch)
+
+    def _pure_key(self) -> Any:
+        """Hashable: equal keys mean equal :meth:`_select` functions; ``None`` when it is not pure."""
+        if self._uses_get_lr():  # get_lr reads states
+            return None
+        if type(self) in _BUILTIN_SCHEDULERS:  # _schedule depends only on the hyperparameters
+            return (type(self), tuple(sorted(self._hparams.items())))
+        return self  # a subclass: its _schedule may read anything of its own
 
     def _override(self, values) -> None:
         """Apply ``values`` until the scheduler next steps (manual LR changes)."""
@@ -509,3 +532,6 @@ class ConstantLR(LRScheduler):
 
     def _schedule(self, steps, base_lrs):
         return constant_values(steps, base_lrs, self.factor, self.total_iters)
+
+
+_BUILTIN_SCHEDULERS = (ExponentialDecayLR, ExponentialLR, StepLR, MultiStepLR, ConstantLR)

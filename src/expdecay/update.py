@@ -1,11 +1,13 @@
 """The pure optimizer update: one jitted function for every parameter group.
 
-:func:`apply_update` maps ``(rule, params, grads, opt_states, lrs)`` to
-``(new_params, new_opt_states)``. It reads and writes no ``State``: the
+:func:`apply_update` maps ``(rule, params, grads, opt_states, lr_input)`` to
+``(new_params, new_opt_states, lrs)``. It reads and writes no ``State``: the
 optimizers in :mod:`expdecay.optim` gather the values, call it once and write
-the results back. The learning rates are the array ``lrs`` (one entry per
-parameter group), an ordinary argument, so a compiled update never holds a
-stale learning rate. Parameter and optimizer-state buffers are donated, so a
+the results back. The learning rates come in as arguments: the array itself,
+or the scheduler's state values (step count, base and cached learning rates),
+from which the update computes them with the scheduler's pure refresh, so an
+eager step is one compiled call and a compiled update never holds a stale
+learning rate. Parameter and optimizer-state buffers are donated, so a
 step does not keep a second copy of either alive.
 
 The :class:`UpdateRule` is the static, hashable description of the update
@@ -20,7 +22,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple
 import jax
 import optax
 
-__all__ = ["GroupLayout", "UpdateRule", "apply_update", "init_state"]
+__all__ = ["GroupLayout", "LRSource", "UpdateRule", "apply_update", "init_state"]
 
 
 class _Frozen:
@@ -58,28 +60,48 @@ class GroupLayout(_Frozen):
         return (self.treedef, self.names, self.weight_decay)
 
 
+class LRSource(_Frozen):
+    """Where the update gets its learning rates: ``select(*lr_input)``, a scheduler's pure refresh.
+
+    Two sources with equal ``key`` compute the same function (the scheduler's
+    ``_pure_key``), so optimizers over equal schedules share one compiled update.
+    """
+
+    __slots__ = ("key", "select")
+
+    def __init__(self, key: Any, select: Callable):
+        self.key, self.select = key, select
+
+    def _key(self):
+        return self.key
+
+
 class UpdateRule(_Frozen):
     """The algorithm: a chain ``clip -> transforms(weight_decay, **hparams) -> scale by -lr``.
 
     ``transforms`` is a function returning the list of optax transformations
     between clipping and the learning-rate scaling (the part each optimizer
     class defines). ``tx``, when given, replaces the whole chain, as
-    braintools does for ``OptaxOptimizer(tx=...)``.
+    braintools does for ``OptaxOptimizer(tx=...)``. ``lrs``: an
+    :class:`LRSource` when the update computes the learning rates itself, or
+    ``None`` when they are passed in.
     """
 
-    __slots__ = ("transforms", "hparams", "clip_norm", "clip_value", "tx", "groups")
+    __slots__ = ("transforms", "hparams", "clip_norm", "clip_value", "tx", "lrs", "groups")
 
     def __init__(self, transforms: Callable[..., list], hparams: dict, clip_norm: Optional[float],
                  clip_value: Optional[float], tx: Optional[optax.GradientTransformation],
-                 groups: Sequence[GroupLayout] = ()):
+                 lrs: Optional[LRSource] = None, groups: Sequence[GroupLayout] = ()):
         self.transforms, self.hparams = transforms, tuple(sorted(hparams.items()))
-        self.clip_norm, self.clip_value, self.tx, self.groups = clip_norm, clip_value, tx, tuple(groups)
+        self.clip_norm, self.clip_value, self.tx = clip_norm, clip_value, tx
+        self.lrs, self.groups = lrs, tuple(groups)
 
     def _key(self):
-        return (self.transforms, self.hparams, self.clip_norm, self.clip_value, self.tx, self.groups)
+        return (self.transforms, self.hparams, self.clip_norm, self.clip_value, self.tx, self.lrs, self.groups)
 
     def with_groups(self, groups: Sequence[GroupLayout]) -> "UpdateRule":
-        return UpdateRule(self.transforms, dict(self.hparams), self.clip_norm, self.clip_value, self.tx, groups)
+        return UpdateRule(self.transforms, dict(self.hparams), self.clip_norm, self.clip_value, self.tx, self.lrs,
+                          groups)
 
     def chain(self, lr: Any, weight_decay: float) -> optax.GradientTransformation:
         """The optax chain of one group, scaled by ``-lr`` (braintools' order and state layout)."""
@@ -113,7 +135,8 @@ def _check_grads(layout: GroupLayout, params: Sequence[Any], grads: Sequence[Any
                 )
 
 
-def _apply_update(rule: UpdateRule, params, grads, opt_states, lrs):
+def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_input):
+    lrs = lr_input if rule.lrs is None else rule.lrs.select(*lr_input)
     new_params, new_states = [], []
     for i, layout in enumerate(rule.groups):
         _check_grads(layout, params[i], grads[i])
@@ -122,22 +145,24 @@ def _apply_update(rule: UpdateRule, params, grads, opt_states, lrs):
         updates, state = rule.chain(lrs[i], layout.weight_decay).update(g, opt_states[i], p)
         new_params.append(tuple(layout.treedef.flatten_up_to(optax.apply_updates(p, updates))))
         new_states.append(state)
-    return tuple(new_params), tuple(new_states)
+    return tuple(new_params), tuple(new_states), lrs
 
 
 _donating = jax.jit(_apply_update, static_argnums=0, donate_argnums=(1, 3))
 _copying = jax.jit(_apply_update, static_argnums=0)
 
 
-def apply_update(rule: UpdateRule, params, grads, opt_states, lrs):
-    """``(new_params, new_opt_states)``: one compiled call for all groups.
+def apply_update(rule: UpdateRule, params, grads, opt_states, lr_input):
+    """``(new_params, new_opt_states, lrs)``: one compiled call for all groups.
 
     ``params`` and ``grads`` are tuples (one per group) of tuples (one per
-    parameter ``State``) of values; ``opt_states`` a tuple of optax states;
-    ``lrs`` an array with at least one learning rate per group. Parameter and
-    state buffers are donated unless one buffer appears twice in the inputs
-    (XLA cannot donate those), in which case nothing is donated.
+    parameter ``State``) of values; ``opt_states`` a tuple of optax states.
+    ``lr_input`` is the array of learning rates (at least one per group), or,
+    when ``rule.lrs`` is set, the arguments of its ``select``; ``lrs`` are the
+    learning rates applied. Parameter and state buffers are donated unless one
+    buffer appears twice in the inputs (XLA cannot donate those), in which case
+    nothing is donated.
     """
     leaves = jax.tree.leaves((params, opt_states, grads))
     distinct = len({id(x) for x in leaves}) == len(leaves)
-    return (_donating if distinct else _copying)(rule, params, grads, opt_states, lrs)
+    return (_donating if distinct else _copying)(rule, params, grads, opt_states, lr_input)
