@@ -15,12 +15,9 @@ import pytest
 
 import expdecay
 from expdecay import SGD, Adam, AdamW, ConstantLR, ExponentialDecayLR, OptaxOptimizer, StepLR
+from conftest import braintools_optim
 from optim_support import W1, W2, grad_of, host, make_model, train_optax, values_of, worst_relative
 
-try:
-    import braintools
-except ImportError:
-    braintools = None
 
 
 def unit_grads(params):
@@ -40,6 +37,32 @@ def test_update_applies_exactly_the_current_lr():
         moved = -np.asarray(w.value)
         np.testing.assert_array_equal(moved, np.full(4, reported))  # what is reported is what is applied
         np.testing.assert_allclose(moved, 0.1 * 0.5 ** (max(k - 2, 0) / 3), rtol=1e-6)  # and it is the schedule
+        scheduler.step()
+
+
+class HalvingLR(expdecay.LRScheduler):
+    """A braintools-style subclass: get_lr reads the step count."""
+
+    def get_lr(self):
+        return [lr * 0.5 ** self.last_epoch.value for lr in self.base_lrs]
+
+
+class RampLR(expdecay.LRScheduler):
+    """An expdecay-style subclass: a pure ``_schedule``."""
+
+    def _schedule(self, steps, base_lrs):
+        return base_lrs * (1.0 + jnp.asarray(steps, jnp.float32)[..., None])
+
+
+@pytest.mark.parametrize("scheduler, expected", [(HalvingLR(base_lr=0.4), lambda k: 0.4 * 0.5**k),
+                                                 (RampLR(base_lr=0.1), lambda k: 0.1 * (1 + k))])
+def test_custom_schedulers_drive_the_update(scheduler, expected):
+    w = brainstate.ParamState(jnp.zeros(2))
+    optimizer = SGD(lr=scheduler).register_trainable_weights({"w": w})
+    for k in range(4):
+        w.value = jnp.zeros(2)
+        optimizer.step({"w": jnp.ones(2)})
+        np.testing.assert_allclose(-np.asarray(w.value), expected(k), rtol=1e-6)
         scheduler.step()
 
 
@@ -137,8 +160,7 @@ def test_adam_groups_each_run_adam_with_their_own_lr_and_weight_decay():
     assert worst_relative(train_groups(build, 60), train_optax(oracle, 60)) <= 1e-5
 
 
-@pytest.mark.skipif(braintools is None, reason="braintools (the oracle) is not installed")
-def test_adam_groups_with_float_lr_match_braintools():
+def test_adam_groups_with_float_lr_match_braintools(bt):
     def run(lib):  # string keys: braintools' added groups fail with model.states()' tuple keys
         params = make_model().states(brainstate.ParamState)
         optimizer = lib.Adam(lr=0.01, grad_clip_norm=1.0)
@@ -151,7 +173,7 @@ def test_adam_groups_with_float_lr_match_braintools():
             out.append(host(values_of(params)))
         return out
 
-    assert worst_relative(run(expdecay), run(braintools.optim)) <= 1e-5
+    assert worst_relative(run(expdecay), run(bt)) <= 1e-5
 
 
 def test_param_groups_view():
@@ -216,14 +238,13 @@ def test_resume_from_state_dicts_is_identical_to_an_uninterrupted_run():
     jax.tree.map(np.testing.assert_array_equal, host(values_of(params)), uninterrupted)
 
 
-@pytest.mark.skipif(braintools is None, reason="braintools (the oracle) is not installed")
-def test_loads_a_braintools_checkpoint():
+def test_loads_a_braintools_checkpoint(bt):
     def build(lib):
         params = make_model().states(brainstate.ParamState)
         scheduler = lib.ExponentialDecayLR(base_lr=0.02, decay_steps=5, decay_rate=0.5, staircase=True)
         return params, lib.Adam(lr=scheduler).register_trainable_weights(params), scheduler
 
-    params, optimizer, scheduler = build(braintools.optim)
+    params, optimizer, scheduler = build(bt)
     run_steps(params, optimizer, scheduler, 8)
     values, opt_state, sched_state = host(values_of(params)), optimizer.state_dict(), scheduler.state_dict()
     run_steps(params, optimizer, scheduler, 8)

@@ -21,13 +21,9 @@ import optax
 import pytest
 
 import expdecay
+from conftest import braintools_optim
 from optim_support import train_optax, train_stateful, worst_relative
 
-try:
-    import braintools
-except ImportError:  # the optax comparisons still run
-    braintools = None
-needs_braintools = pytest.mark.skipif(braintools is None, reason="braintools (the oracle) is not installed")
 
 STEPS, EVERY, RTOL = 300, 10, 1e-5
 
@@ -83,10 +79,10 @@ def ours(name):
     return train_stateful(lambda: CONFIGS[name][0](expdecay), STEPS, EVERY)
 
 
-@needs_braintools
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_same_trajectory_as_braintools(name):
-    theirs = train_stateful(lambda: CONFIGS[name][0](braintools.optim), STEPS, EVERY)
+    bt = braintools_optim()
+    theirs = train_stateful(lambda: CONFIGS[name][0](bt), STEPS, EVERY)
     assert worst_relative(ours(name), theirs) <= RTOL
 
 
@@ -95,13 +91,12 @@ def test_same_trajectory_as_optax(name):
     assert worst_relative(ours(name), train_optax(CONFIGS[name][1], STEPS, EVERY)) <= RTOL
 
 
-@needs_braintools
 @pytest.mark.parametrize("name", ["adam+staircase,begin,end,l2", "sgd-nesterov+steplr,l2", "adamw+multisteplr"])
 def test_same_as_braintools_under_jit(name):
     """Both compiled by XLA from the same optax chain: the trajectories agree to the bit."""
-    build, _ = CONFIGS[name]
+    build, bt = CONFIGS[name][0], braintools_optim()
     ours = train_stateful(lambda: build(expdecay), 100, EVERY, jit=True)
-    theirs = train_stateful(lambda: build(braintools.optim), 100, EVERY, jit=True)
+    theirs = train_stateful(lambda: build(bt), 100, EVERY, jit=True)
     assert len(ours) == len(theirs) == 10
     for a, b in zip(ours, theirs):
         jax.tree.map(np.testing.assert_array_equal, a, b)

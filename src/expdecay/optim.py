@@ -3,9 +3,10 @@
 Same arguments, defaults, update rules and optax state layout as braintools.
 Each optimizer keeps its data in :class:`~expdecay.OptimState` values and
 does a whole step (every parameter group) in one compiled call of
-:func:`expdecay.update.apply_update`, to which the learning rates of the
-scheduler are passed as an argument. Deliberate differences from braintools
-are listed in ``docs/differences.md``.
+:func:`expdecay.update.apply_update`. The learning rates reach that call as
+arguments (the scheduler's state values, from which it evaluates the
+schedule), never as values baked in at trace time. Deliberate differences
+from braintools are listed in ``docs/differences.md``.
 
 In the usual loop, update ``k`` applies the schedule at step ``k``, and
 ``current_lr`` is always the learning rate the next update applies:
@@ -133,7 +134,6 @@ class _Group:
     """Internal: the parameter states of one group and where their gradients are."""
 
     def __init__(self, entries: List[Tuple[tuple, str, brainstate.State]], weight_decay: float):
-        self.entries = entries  # (keys, name, state), in the order of the group's tree
         tree: Dict[Any, Any] = {}
         for keys, name, state in entries:
             node = tree
@@ -147,7 +147,7 @@ class _Group:
         self.tree = tree
         leaves, treedef = jax.tree.flatten(tree, is_leaf=_is_state)
         order = {id(s): i for i, s in enumerate(leaves)}
-        self.entries = sorted(entries, key=lambda e: order[id(e[2])])
+        self.entries = sorted(entries, key=lambda e: order[id(e[2])])  # (keys, name, state) in the tree's order
         self.states = [e[2] for e in self.entries]
         self.layout = GroupLayout(treedef, [e[1] for e in self.entries], weight_decay)
 
