@@ -33,6 +33,11 @@ def max_step() -> int:
     return _MAX_STEP[bool(jax.config.jax_enable_x64)]
 
 
+def _float_info() -> np.finfo:
+    """Range of JAX's default float (float32, or float64 with x64): what every number is computed in."""
+    return np.finfo(np.float64 if jax.config.jax_enable_x64 else np.float32)
+
+
 def is_tracer(value: Any) -> bool:
     """True when ``value`` is an abstract JAX value (inside jit/vmap/scan)."""
     return isinstance(value, Tracer)
@@ -57,10 +62,12 @@ def check_bool(name: str, value: Any) -> bool:
 
 
 def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
-    """An integer ``>= minimum``; integral floats such as ``1e3`` are accepted.
+    """A step count: an integer ``>= minimum``; integral floats such as ``1e3`` are accepted.
 
     Raises ``TypeError`` for non-numbers and bools, ``ValueError`` for
-    non-integral, non-finite or too small numbers.
+    non-integral, non-finite or too small numbers, and ``OverflowError`` above
+    :func:`max_step` (JAX would otherwise reject the value later, far from the
+    call, or wrap it around silently).
     """
     raw = value
     value = _scalar(value)
@@ -75,6 +82,10 @@ def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
     if value < minimum:
         what = "positive" if minimum == 1 else f">= {minimum}" if minimum else "non-negative"
         raise ValueError(f"{name} must be a {what} integer, got {raw!r}")
+    if value > max_step():
+        raise OverflowError(
+            f"{name} must be at most {max_step()} (the largest value of JAX's default integer), got {raw!r}"
+        )
     return value
 
 
@@ -86,7 +97,14 @@ def check_real(
     nonnegative: bool = False,
     nonzero: bool = False,
 ) -> float:
-    """A finite real number, optionally ``> 0``, ``>= 0`` or ``!= 0``."""
+    """A real number, finite in JAX's default float, optionally ``> 0``, ``>= 0`` or ``!= 0``.
+
+    "Finite" means finite once converted to the float the computation uses
+    (``float32`` unless x64 is on), so ``1e39`` is rejected rather than
+    silently becoming ``inf``. A positive value must also be at least the
+    smallest normal float (``1.2e-38`` in float32): XLA flushes smaller
+    (subnormal) values to zero on CPU, which would silently make it zero.
+    """
     raw = value
     value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -94,8 +112,16 @@ def check_real(
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {raw!r}")
+    info = _float_info()
+    if abs(value) > info.max:
+        raise ValueError(f"{name} must be finite in {info.dtype} (at most {info.max:g} in magnitude), got {raw!r}")
     if positive and value <= 0:
         raise ValueError(f"{name} must be positive, got {raw!r}")
+    if positive and value < info.tiny:
+        raise ValueError(
+            f"{name} must be positive in {info.dtype}: at least {info.tiny:g} (smaller values are flushed to "
+            f"zero), got {raw!r}"
+        )
     if nonnegative and value < 0:
         raise ValueError(f"{name} must be non-negative, got {raw!r}")
     if nonzero and value == 0:
