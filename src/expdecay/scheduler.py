@@ -301,7 +301,9 @@ class LRScheduler:
                 current = int(current)
                 if current >= max_step():
                     raise OverflowError(f"last_epoch cannot advance past {max_step()}, the largest step JAX's default integer holds")
-            self.last_epoch.value = current + 1
+                self.last_epoch.value = current + 1
+            else:  # compiled code cannot raise: saturate (as optax's counts do) instead of wrapping to a negative step
+                self.last_epoch.value = jnp.where(current < jnp.iinfo(current.dtype).max, current + 1, current)
         else:
             epoch = check_epoch("epoch", epoch)
             self.last_epoch.value = epoch
