@@ -28,6 +28,7 @@ In the usual loop, update ``k`` applies the schedule at step ``k``, and
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -90,6 +91,11 @@ def _key_of(entry: Any) -> Any:
 
 def _is_state(x: Any) -> bool:
     return isinstance(x, brainstate.State)
+
+
+def _is_array(x: Any) -> bool:
+    """An array or a number (what a parameter value or a gradient leaf may be)."""
+    return isinstance(x, (jax.Array, np.ndarray, np.generic, numbers.Number)) or is_tracer(x)
 
 
 class _GroupLR:
@@ -169,6 +175,9 @@ class _Group:
 
 def _flatten_params(name: str, params: Any, known: set) -> List[Tuple[tuple, str, brainstate.State]]:
     """``(keys, name, state)`` for each new ``State`` in ``params``; checks every leaf."""
+    if isinstance(params, brainstate.State):
+        raise TypeError(f"{name} must be a pytree (such as a dict) of brainstate.State, got a single "
+                        f"{type(params).__name__}: pass {{'name': state}}")
     flat = jax.tree_util.tree_flatten_with_path(params, is_leaf=_is_state)[0]
     entries, seen = [], set()
     for path, leaf in flat:
@@ -176,6 +185,8 @@ def _flatten_params(name: str, params: Any, known: set) -> List[Tuple[tuple, str
         if not isinstance(leaf, brainstate.State):
             raise TypeError(f"{name} must be a pytree of brainstate.State, got {type(leaf).__name__} at {where}")
         for x in jax.tree.leaves(leaf.value):
+            if not _is_array(x):
+                raise TypeError(f"{where} must hold arrays of floating-point values, got {type(x).__name__} {x!r}")
             if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
                 raise TypeError(f"{where} must hold floating-point values, got dtype {jnp.result_type(x)}")
         if id(leaf) in known or id(leaf) in seen:
@@ -403,8 +414,12 @@ class OptaxOptimizer:
         if scheduler.num_groups < len(groups):
             raise ValueError(f"the scheduler has {scheduler.num_groups} learning rates for {len(groups)} parameter groups")
         lr_input = scheduler._refresh() if self._rule.lrs is None else scheduler._lr_inputs()
-        new_params, new_states, lrs = apply_update(self._rule, params, grad_values, tuple(s.value for s in states),
-                                                   lr_input)
+        try:
+            new_params, new_states, lrs = apply_update(self._rule, params, grad_values,
+                                                       tuple(s.value for s in states), lr_input)
+        except TypeError:
+            _check_grad_leaves(groups, grad_values)  # name the gradient that is not an array, if one is not
+            raise
         if self._rule.lrs is not None:  # the update computed the learning rates: cache them
             scheduler._store_lrs(lr_input[0], lr_input[1], lrs)
         for group, values in zip(groups, new_params):
@@ -457,7 +472,7 @@ class OptaxOptimizer:
             if key not in state_dict:
                 raise StateDictKeyError(f"state_dict is missing the key {key!r} (has {sorted(map(str, state_dict))})")
         step_count = check_int("state_dict['step_count']", state_dict["step_count"])
-        extra = state_dict.get("param_groups_opt_states", {}) or {}
+        extra = _mapping("state_dict['param_groups_opt_states']", state_dict.get("param_groups_opt_states"))
         if len(extra) != len(self._groups) - 1:
             raise ValueError(f"state_dict['param_groups_opt_states'] has {len(extra)} entries, "
                              f"this optimizer has {len(self._groups) - 1} added parameter groups")
@@ -466,19 +481,22 @@ class OptaxOptimizer:
         new_states = [_matching("state_dict['opt_state']" if i == 0 else f"state_dict['param_groups_opt_states']['{i - 1}']",
                                 s, t.value) for i, (s, t) in enumerate(zip(saved, targets))]
         lrs = np.asarray(self._lr_scheduler._refresh()).tolist()
-        groups = state_dict.get("param_groups", {}) or {}
+        groups = _mapping("state_dict['param_groups']", state_dict.get("param_groups"))
         for i, g in enumerate(self._groups):
             entry = groups.get(str(i), groups.get(i))
             if entry is None:
                 continue
-            if "weight_decay" in entry and float(entry["weight_decay"]) != g.layout.weight_decay:
+            entry = _mapping(f"state_dict['param_groups']['{i}']", entry)
+            if "weight_decay" in entry and check_real(f"state_dict['param_groups']['{i}']['weight_decay']",
+                                                      entry["weight_decay"]) != g.layout.weight_decay:
                 raise ValueError(f"state_dict['param_groups']['{i}']['weight_decay'] is {entry['weight_decay']!r}, "
                                  f"this optimizer's group {i} has {g.layout.weight_decay!r}: build it with the same "
                                  f"weight_decay")
             if "lr" in entry:
-                lrs[i] = _check_lr_value(f"state_dict['param_groups']['{i}']['lr']", _scalar_of(entry["lr"]))
+                key = f"state_dict['param_groups']['{i}']['lr']"
+                lrs[i] = _check_lr_value(key, _scalar_of(key, entry["lr"]))
         if "lr" in state_dict:
-            lrs[0] = _check_lr_value("state_dict['lr']", _scalar_of(state_dict["lr"]))
+            lrs[0] = _check_lr_value("state_dict['lr']", _scalar_of("state_dict['lr']", state_dict["lr"]))
         # everything is checked: now change state
         self.step_count.value = step_count
         for target, value in zip(targets, new_states):
@@ -490,11 +508,30 @@ class OptaxOptimizer:
         return f"{type(self).__name__}(lr={self._lr_scheduler!r}, {args})"
 
 
-def _scalar_of(value: Any) -> Any:
+def _check_grad_leaves(groups: List[_Group], grad_values: tuple) -> None:
+    """A ``TypeError`` naming the first gradient that is not an array (called only once the update failed)."""
+    for group, values in zip(groups, grad_values):
+        for (_, name, _), grad in zip(group.entries, values):
+            for leaf in jax.tree.leaves(grad):
+                if not _is_array(leaf):
+                    raise TypeError(f"grads{name} must be an array (or a pytree of arrays like its parameter), "
+                                    f"got {type(leaf).__name__} {leaf!r}")
+
+
+def _mapping(name: str, value: Any) -> Mapping:
+    """An optional state-dict entry that must be a mapping (``None`` reads as empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping (dict), got {type(value).__name__} {value!r}")
+    return value
+
+
+def _scalar_of(name: str, value: Any) -> Any:
     """A saved learning rate: a number, a 0-d array, or a one-element list (braintools' ``current_lrs``)."""
     arr = np.asarray(value)
     if arr.size != 1 or arr.dtype == object:
-        raise ValueError(f"a saved learning rate must be a single number, got {value!r}")
+        raise ValueError(f"{name} must be a single number, got {value!r}")
     return arr.reshape(()).item()
 
 
@@ -506,8 +543,13 @@ def _matching(name: str, saved: Any, current: Any) -> Any:
         raise ValueError(f"{name} has tree structure {s_tree}, this optimizer's state has {c_tree}")
     out = []
     for i, (s, c) in enumerate(zip(s_leaves, c_leaves)):
+        if not _is_array(s):
+            raise TypeError(f"{name} leaf {i} must be an array, got {type(s).__name__} {s!r}")
         if np.shape(s) != np.shape(c):
             raise ValueError(f"{name} leaf {i} has shape {np.shape(s)}, this optimizer's state has {np.shape(c)}")
+        if jnp.issubdtype(jnp.result_type(c), jnp.integer) and not jnp.issubdtype(jnp.result_type(s), jnp.integer):
+            raise ValueError(f"{name} leaf {i} holds {jnp.result_type(s)} values, this optimizer's state holds "
+                             f"integers ({jnp.result_type(c)}) there")
         out.append(jnp.array(s, dtype=jnp.result_type(c)))
     return jax.tree.unflatten(c_tree, out)
 
