@@ -113,11 +113,11 @@ def check_real(
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {raw!r}")
     info = _float_info()
-    if abs(value) > info.max:
+    if abs(value) > float(info.max):
         raise ValueError(f"{name} must be finite in {info.dtype} (at most {info.max:g} in magnitude), got {raw!r}")
     if positive and value <= 0:
         raise ValueError(f"{name} must be positive, got {raw!r}")
-    if positive and value < info.tiny:
+    if positive and value < float(info.tiny):
         raise ValueError(
             f"{name} must be positive in {info.dtype}: at least {info.tiny:g} (smaller values are flushed to "
             f"zero), got {raw!r}"
