@@ -97,7 +97,12 @@ class _CurrentLRs:
 
     @value.setter
     def value(self, values) -> None:
-        self._scheduler._override(check_lrs("current_lrs", values) if not is_tracer(values) else values)
+        if not is_tracer(values):
+            values = check_lrs("current_lrs", values)
+            if len(values) != self._scheduler.num_groups:
+                raise ValueError(f"current_lrs needs one value per parameter group ({self._scheduler.num_groups}), "
+                                 f"got {len(values)}: {values!r}")
+        self._scheduler._override(values)
 
 
 class LRScheduler:
