@@ -35,3 +35,17 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("default", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None, max_examples=500)
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def assert_names(message: str, name: str, value=...) -> None:
+    """A bad-input message names the parameter and shows the offending value (``...``: no value to show)."""
+    assert name in message, f"{name!r} not named in: {message}"
+    if value is ...:
+        return
+    if isinstance(value, (list, tuple)):
+        shown = [repr(value)] + [repr(v) for v in value]
+    elif hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+        shown = [str(tuple(value.shape))]  # arrays are described by their shape
+    else:
+        shown = [repr(value)]
+    assert any(s in message for s in shown), f"none of {shown} shown in: {message}"
