@@ -4,6 +4,7 @@ Every expectation comes from an independent source: a hand formula, a
 hand-written optax transformation, braintools, or an uninterrupted run.
 """
 
+import json
 import pickle
 
 import brainstate
@@ -217,46 +218,93 @@ def run_steps(params, optimizer, scheduler, n):
         scheduler.step()
 
 
-def test_resume_from_state_dicts_is_identical_to_an_uninterrupted_run():
+def save_npz(path, state_dict):
+    """The recipe of docs/reliability.md: one named array per leaf, the name its pytree path."""
+    flat, _ = jax.tree_util.tree_flatten_with_path(state_dict)
+    np.savez(path, **{jax.tree_util.keystr(p): np.asarray(v) for p, v in flat})
+
+
+def load_npz(path, like):
+    """Rebuild a saved tree with the structure of ``like`` (a fresh optimizer's own state_dict())."""
+    flat, treedef = jax.tree_util.tree_flatten_with_path(like)
+    with np.load(path) as saved:
+        return jax.tree_util.tree_unflatten(treedef, [saved[jax.tree_util.keystr(p)] for p, _ in flat])
+
+
+def save(through, path, values, opt_state, sched_state):
+    """Parameters, optimizer and scheduler state dicts, through pickle, or numpy.savez + json."""
+    if through == "pickle":
+        path.write_bytes(pickle.dumps((values, opt_state, sched_state)))
+    else:
+        save_npz(path.with_suffix(".params.npz"), values)
+        save_npz(path.with_suffix(".optimizer.npz"), opt_state)
+        # default=float: braintools keeps JAX scalars in current_lrs (expdecay's state dict is plain Python)
+        path.with_suffix(".json").write_text(json.dumps(sched_state, default=float))
+
+
+def restore(through, path, params, optimizer, scheduler):
+    if through == "pickle":
+        values, opt_state, sched_state = pickle.loads(path.read_bytes())
+    else:
+        values = load_npz(path.with_suffix(".params.npz"), host(values_of(params)))
+        opt_state = load_npz(path.with_suffix(".optimizer.npz"), optimizer.state_dict())
+        sched_state = json.loads(path.with_suffix(".json").read_text())
+    for k, state in params.items():
+        state.value = jax.tree.map(jnp.asarray, values[k])
+    optimizer.load_state_dict(opt_state)
+    scheduler.load_state_dict(sched_state)
+
+
+@pytest.mark.parametrize("through", ["pickle", "npz"])
+def test_resume_from_state_dicts_is_identical_to_an_uninterrupted_run(through, tmp_path):
     params, optimizer, scheduler = build_adam(0)
     run_steps(params, optimizer, scheduler, 30)
     uninterrupted = host(values_of(params))
 
     params, optimizer, scheduler = build_adam(0)
     run_steps(params, optimizer, scheduler, 13)
-    saved = pickle.dumps((host(values_of(params)), optimizer.state_dict(), scheduler.state_dict()))
+    save(through, tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
     run_steps(params, optimizer, scheduler, 5)  # steps after saving (they donate buffers) leave the save intact
 
-    values, opt_state, sched_state = pickle.loads(saved)
     params, optimizer, scheduler = build_adam(1)  # different initial weights: all must come from the checkpoint
-    for k, state in params.items():
-        state.value = jax.tree.map(jnp.asarray, values[k])
-    optimizer.load_state_dict(opt_state)
-    scheduler.load_state_dict(sched_state)
+    restore(through, tmp_path / "checkpoint", params, optimizer, scheduler)
     assert int(optimizer.step_count.value) == 13
     run_steps(params, optimizer, scheduler, 17)
     jax.tree.map(np.testing.assert_array_equal, host(values_of(params)), uninterrupted)
 
 
-def test_loads_a_braintools_checkpoint(bt):
-    def build(lib):
-        params = make_model().states(brainstate.ParamState)
-        scheduler = lib.ExponentialDecayLR(base_lr=0.02, decay_steps=5, decay_rate=0.5, staircase=True)
-        return params, lib.Adam(lr=scheduler).register_trainable_weights(params), scheduler
+def build_library_adam(lib):
+    params = make_model().states(brainstate.ParamState)
+    scheduler = lib.ExponentialDecayLR(base_lr=0.02, decay_steps=5, decay_rate=0.5, staircase=True)
+    return params, lib.Adam(lr=scheduler).register_trainable_weights(params), scheduler
 
-    params, optimizer, scheduler = build(bt)
+
+@pytest.mark.parametrize("through", ["pickle", "npz"])
+def test_loads_a_braintools_checkpoint(bt, through, tmp_path):
+    params, optimizer, scheduler = build_library_adam(bt)
     run_steps(params, optimizer, scheduler, 8)
-    values, opt_state, sched_state = host(values_of(params)), optimizer.state_dict(), scheduler.state_dict()
+    save(through, tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
     run_steps(params, optimizer, scheduler, 8)
     theirs = host(values_of(params))
 
-    params, optimizer, scheduler = build(expdecay)
-    for k, state in params.items():
-        state.value = jax.tree.map(jnp.asarray, values[k])
-    optimizer.load_state_dict(opt_state)
-    scheduler.load_state_dict(sched_state)
+    params, optimizer, scheduler = build_library_adam(expdecay)
+    restore(through, tmp_path / "checkpoint", params, optimizer, scheduler)  # braintools' extra keys are ignored
     run_steps(params, optimizer, scheduler, 8)
     assert worst_relative([host(values_of(params))], [theirs]) <= 1e-5
+
+
+def test_braintools_loads_an_expdecay_checkpoint(bt, tmp_path):
+    params, optimizer, scheduler = build_library_adam(expdecay)
+    run_steps(params, optimizer, scheduler, 8)
+    save("pickle", tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
+    run_steps(params, optimizer, scheduler, 8)
+    ours = host(values_of(params))
+
+    params, optimizer, scheduler = build_library_adam(bt)
+    restore("pickle", tmp_path / "checkpoint", params, optimizer, scheduler)
+    assert int(optimizer.step_count.value) == 8 and int(scheduler.last_epoch.value) == 8
+    run_steps(params, optimizer, scheduler, 8)
+    assert worst_relative([host(values_of(params))], [ours]) <= 1e-5
 
 
 # ------------------------------------------------------------ compiled use

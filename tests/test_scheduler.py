@@ -121,13 +121,23 @@ def test_apply_overrides_until_the_next_step():
     assert lr0(s) == pytest.approx(0.1)
 
 
-def test_state_dict_is_plain_python_and_round_trips_through_json():
-    s = ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True)
+@pytest.mark.parametrize("make", [
+    lambda: ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True),
+    lambda: ExponentialLR(base_lr=[0.1, 0.2], gamma=0.9),
+    lambda: StepLR(base_lr=[0.1, 0.2], step_size=4, gamma=0.5),
+    lambda: MultiStepLR(base_lr=[0.1, 0.2], milestones=[5, 25], gamma=0.5),
+    lambda: ConstantLR(base_lr=[0.1, 0.2], factor=0.5, total_iters=22),
+])
+def test_state_dict_is_plain_python_and_resumes_through_json_like_an_uninterrupted_run(make):
+    s = make()
     for _ in range(20):
         s.step()
+    s.apply(lambda lr: lr / 3)  # a manual override is part of the state too
     d = s.state_dict()
     assert set(d) == {"last_epoch", "base_lrs", "current_lrs"}
-    restored = ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True)
+    assert type(d["last_epoch"]) is int
+    assert all(type(v) in (int, float) for v in d["base_lrs"] + d["current_lrs"])
+    restored = make()
     restored.load_state_dict(json.loads(json.dumps(d)))
     assert restored.state_dict() == d
     for _ in range(15):
