@@ -41,7 +41,7 @@ import optax
 from .scheduler import ConstantLR, LRScheduler, StateDictKeyError, _Hyperparameter
 from .states import OptimState
 from .update import GroupLayout, LRSource, UpdateRule, apply_update, init_state
-from .validation import check_bool, check_int, check_lrs, check_real, is_tracer
+from .validation import check_bool, check_int, check_lrs, check_real, is_tracer, max_step
 
 __all__ = ["OptaxOptimizer", "SGD", "Adam", "AdamW"]
 
@@ -427,7 +427,11 @@ class OptaxOptimizer:
                 state.value = value
         for state, value in zip(states, new_states):
             state.value = value
-        self.step_count.value += 1
+        count = self.step_count.value
+        if isinstance(count, int):  # eager
+            self.step_count.value = count + 1 if count < max_step() else count
+        else:  # traced (or a device array): saturate, as optax's counts do, instead of wrapping to a negative count
+            self.step_count.value = jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
 
     def update(self, grads: Any) -> None:
         """Alias of :meth:`step` (braintools API)."""
