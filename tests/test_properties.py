@@ -10,11 +10,12 @@ import re
 import warnings
 
 import brainstate
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from expdecay import (ConstantLR, ExponentialDecayLR, ExponentialLR, LearningRateOverflowWarning, MultiStepLR,
+from expdecay import (SGD, ConstantLR, ExponentialDecayLR, ExponentialLR, LearningRateOverflowWarning, MultiStepLR,
                       StepLR)
 from expdecay.validation import max_step
 
@@ -203,3 +204,17 @@ def test_step_at_the_largest_step_raises_eagerly_and_saturates_under_jit():
     assert applied == expected
     assert compiled.state_dict() == before  # and the state dict still loads
     StepLR(base_lr=1.0, step_size=1000, gamma=0.5).load_state_dict(compiled.state_dict())
+
+
+def test_optimizer_step_count_saturates_at_the_largest_step_and_its_checkpoint_still_loads():
+    w = brainstate.ParamState(jnp.zeros(2))
+    optimizer = SGD(lr=0.5).register_trainable_weights({"w": w})
+    optimizer.step_count.value = MAX_STEP - 2
+    train_step = brainstate.transform.jit(lambda: optimizer.step({"w": jnp.ones(2)}))
+    for _ in range(3):
+        train_step()
+    optimizer.step({"w": jnp.ones(2)})  # and eagerly
+    assert int(optimizer.step_count.value) == MAX_STEP
+    np.testing.assert_array_equal(np.asarray(w.value), [-2.0, -2.0])  # every update was still applied
+    SGD(lr=0.5).register_trainable_weights({"w": brainstate.ParamState(jnp.zeros(2))}).load_state_dict(
+        optimizer.state_dict())
