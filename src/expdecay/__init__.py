@@ -16,6 +16,7 @@ from .scheduler import (
     StateDictKeyError,
     StepLR,
 )
+from .plot import plot_schedule
 from .states import OptimState
 
 __version__ = "0.1.0"
@@ -30,4 +31,5 @@ __all__ = [
     "ConstantLR",
     "OptimState",
     "StateDictKeyError",
+    "plot_schedule",
 ]
