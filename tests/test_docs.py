@@ -75,6 +75,7 @@ def run_page(path: Path, name: str) -> int:
             runner = doctest.DocTestRunner(optionflags=flags)
             report = io.StringIO()
             runner.run(test, out=report.write, clear_globs=False)
+            namespace.update(test.globs)  # DocTest ran in a copy of the namespace
             assert runner.failures == 0, report.getvalue()
         else:
             run_console(body, name, lineno)
