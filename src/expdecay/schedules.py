@@ -45,11 +45,34 @@ def _outer(p: jax.Array, init_values: jax.Array) -> jax.Array:
     return p.reshape(p.shape + (1,) * init_values.ndim)
 
 
-def _scale(init_values, rate, exponent, end_value, bound):
+def _runtime(*values):
+    """Hide values from XLA's constant folding (see ``exact`` in :func:`exponential_values`)."""
+    return jax.lax.optimization_barrier(values)
+
+
+def _divide(numerator, denominator, exact):
+    """``numerator / denominator``; with ``exact``, an IEEE division in every context.
+
+    XLA rewrites a division by a broadcast scalar, or by a compile-time
+    constant, into a multiplication by its reciprocal, which can differ in the
+    last bit. The divisor is therefore built with the numerator's full shape,
+    batch dimensions included under ``vmap`` (``numerator * 0 + denominator``;
+    the numerator is a finite step count), and hidden behind an optimization
+    barrier, so XLA sees neither a broadcast nor a constant.
+    """
+    if exact:
+        (denominator,) = _runtime(numerator * 0 + denominator)
+    return numerator / denominator
+
+
+def _scale(init_values, rate, exponent, end_value, bound, exact):
     """``init * rate ** exponent``, clipped by ``end_value`` (optax's order)."""
     dtype = float_dtype()
     init_values = jnp.asarray(init_values, dtype)
-    values = init_values * jnp.power(jnp.asarray(rate, dtype), _outer(exponent, init_values))
+    rate = jnp.asarray(rate, dtype)
+    if exact:
+        (rate,) = _runtime(rate)
+    values = init_values * jnp.power(rate, _outer(exponent, init_values))
     if bound == "lower":
         values = jnp.maximum(values, jnp.asarray(end_value, dtype))
     elif bound == "upper":
@@ -57,7 +80,7 @@ def _scale(init_values, rate, exponent, end_value, bound):
     return values
 
 
-@partial(jax.jit, static_argnames=("staircase", "bound"))
+@partial(jax.jit, static_argnames=("staircase", "bound", "exact"))
 def exponential_values(
     count,
     init_values,
@@ -68,6 +91,7 @@ def exponential_values(
     *,
     staircase: bool = False,
     bound: Optional[str] = None,
+    exact: bool = True,
 ):
     r"""Exponential decay evaluated at ``count`` (no validation; see :func:`exponential_decay`).
 
@@ -82,19 +106,29 @@ def exponential_values(
     then clipped below (``bound="lower"``) or above (``bound="upper"``) by
     ``end_value``. Integer counts use integer arithmetic up to the final
     conversion: the staircase exponent is an integer division, exact at every
-    count. Float counts follow optax exactly (float division, ``floor``).
+    count. Float counts follow optax (float division, ``floor``).
+
+    ``exact=True`` (what the schedulers use) evaluates :math:`d /
+    \text{transition\_steps}` as an IEEE division in every context, so the
+    result is the same eagerly, under ``jit``, ``vmap`` and ``scan``, and equal
+    to optax's eager value for a scalar count. ``exact=False`` lets XLA turn the
+    division into a multiplication by the reciprocal where it would do so for
+    optax (under ``jit`` with constant hyperparameters, and for arrays of
+    counts), which reproduces optax bit for bit in every context.
     """
     dtype = float_dtype()
     count = jnp.asarray(count)
     if jnp.issubdtype(count.dtype, jnp.integer):
         d = jnp.maximum(count - jnp.asarray(transition_begin, count.dtype), 0)
-        ts = jnp.asarray(transition_steps, count.dtype)
-        p = (d // ts).astype(dtype) if staircase else d.astype(dtype) / ts.astype(dtype)
+        if staircase:
+            p = (d // jnp.asarray(transition_steps, count.dtype)).astype(dtype)
+        else:
+            p = _divide(d.astype(dtype), jnp.asarray(transition_steps, dtype), exact)
     else:
         d = jnp.maximum(count.astype(dtype) - jnp.asarray(transition_begin, dtype), 0)
-        p = d / jnp.asarray(transition_steps, dtype)
+        p = _divide(d, jnp.asarray(transition_steps, dtype), exact)
         p = jnp.floor(p) if staircase else p
-    return _scale(init_values, decay_rate, p, end_value, bound)
+    return _scale(init_values, decay_rate, p, end_value, bound, exact)
 
 
 @jax.jit
@@ -103,7 +137,7 @@ def multistep_values(count, init_values, gamma, milestones):
     count = jnp.asarray(count)
     milestones = jnp.asarray(milestones, count.dtype)
     passed = jnp.sum(count[..., None] >= milestones, axis=-1)
-    return _scale(init_values, gamma, passed.astype(float_dtype()), None, None)
+    return _scale(init_values, gamma, passed.astype(float_dtype()), None, None, True)
 
 
 @jax.jit
@@ -112,7 +146,8 @@ def constant_values(count, init_values, factor, total_iters):
     dtype = float_dtype()
     count = jnp.asarray(count)
     init_values = jnp.asarray(init_values, dtype)
-    scale = jnp.where(count < jnp.asarray(total_iters, count.dtype), jnp.asarray(factor, dtype), jnp.ones((), dtype))
+    (factor,) = _runtime(jnp.asarray(factor, dtype))
+    scale = jnp.where(count < jnp.asarray(total_iters, count.dtype), factor, jnp.ones((), dtype))
     return init_values * _outer(scale, init_values)
 
 
@@ -184,7 +219,14 @@ def exponential_decay(
       A pure, jit/vmap/grad-safe function of the step count.
 
     Values equal ``optax.exponential_decay`` bitwise (float32) for every integer
-    count below ``2**24``. Where this differs from optax:
+    count below ``2**24``, in every context: eagerly, under ``jit`` and under
+    ``vmap``, this function lets XLA compile the same operations it compiles for
+    optax (including its rewrite of a division by a constant into a
+    multiplication by the reciprocal under ``jit``, which makes optax's jitted
+    values differ from its eager ones in the last bit at some counts). The
+    schedulers instead divide exactly in every context, so their eager and
+    compiled values are identical (see :func:`exponential_values`).
+    Where this differs from optax:
 
     * staircase mode divides integers, so it stays exact at every count;
       optax divides in float32, which rounds up to the next stair at some
@@ -211,7 +253,8 @@ def exponential_decay(
 
     def schedule(count):
         return exponential_values(
-            count, init, decay_rate, transition_steps, transition_begin, end_value, staircase=staircase, bound=bound
+            count, init, decay_rate, transition_steps, transition_begin, end_value,
+            staircase=staircase, bound=bound, exact=False,
         )
 
     return schedule

@@ -1,0 +1,208 @@
+"""Scheduler semantics, checked against hand-derived formulas."""
+
+import json
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import expdecay
+from expdecay import ConstantLR, ExponentialDecayLR, ExponentialLR, LRScheduler, MultiStepLR, StepLR
+
+
+def lr0(s):
+    return float(s.get_last_lr()[0])
+
+
+def test_fresh_scheduler_is_at_step_zero_and_step_adds_one():
+    s = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.96)
+    assert s.last_epoch.value == 0 and isinstance(s.last_epoch, expdecay.OptimState)
+    assert lr0(s) == pytest.approx(0.1)
+    s.step()
+    assert s.last_epoch.value == 1
+    assert lr0(s) == pytest.approx(0.1 * 0.96 ** (1 / 1000), rel=1e-6)
+    s.step(2500)
+    assert s.last_epoch.value == 2500
+    assert lr0(s) == pytest.approx(0.1 * 0.96**2.5, rel=1e-6)
+    s.step(10)  # jumps go backwards too
+    assert lr0(s) == pytest.approx(0.1 * 0.96 ** (10 / 1000), rel=1e-6)
+
+
+def test_last_epoch_works_as_a_python_int_in_range_like_braintools_scripts():
+    s = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, staircase=True)
+    shown = []
+    for step in [0, 500, 1000, 1500, 2000, 2500, 3000]:
+        for _ in range(step - s.last_epoch.value):
+            s.step()
+        shown.append(f"{lr0(s):.6f}")
+    assert shown == ["0.100000", "0.100000", "0.050000", "0.050000", "0.025000", "0.025000", "0.012500"]
+
+
+def test_hold_before_transition_begin_then_staircase_from_there():
+    s = ExponentialDecayLR(base_lr=1.0, decay_steps=10, decay_rate=0.5, transition_begin=100, staircase=True)
+    got = np.asarray(s.lr_at([0, 99, 100, 109, 110, 125]))[:, 0]
+    np.testing.assert_array_equal(got, [1.0, 1.0, 1.0, 1.0, 0.5, 0.25])
+
+
+def test_end_value_is_a_lower_bound_when_decaying_and_an_upper_bound_when_growing():
+    down = ExponentialDecayLR(base_lr=1.0, decay_steps=1, decay_rate=0.5, end_value=0.1)
+    np.testing.assert_allclose(np.asarray(down.lr_at([0, 1, 3, 4, 50]))[:, 0], [1.0, 0.5, 0.125, 0.1, 0.1])
+    up = ExponentialDecayLR(base_lr=1.0, decay_steps=1, decay_rate=2.0, end_value=5.0)
+    np.testing.assert_allclose(np.asarray(up.lr_at([0, 1, 2, 3, 60]))[:, 0], [1.0, 2.0, 4.0, 5.0, 5.0])
+
+
+def test_exponential_lr_and_step_lr_are_parameterisations_of_exponential_decay():
+    steps = np.arange(0, 5000, 7)
+    for base in (0.1, [0.3, 0.02]):
+        np.testing.assert_array_equal(
+            np.asarray(ExponentialLR(base_lr=base, gamma=0.999).lr_at(steps)),
+            np.asarray(ExponentialDecayLR(base_lr=base, decay_steps=1, decay_rate=0.999).lr_at(steps)),
+        )
+        np.testing.assert_array_equal(
+            np.asarray(StepLR(base_lr=base, step_size=30, gamma=0.7).lr_at(steps)),
+            np.asarray(ExponentialDecayLR(base_lr=base, decay_steps=30, decay_rate=0.7, staircase=True).lr_at(steps)),
+        )
+
+
+def test_hand_formulas_for_every_scheduler():
+    e = np.arange(0, 400)
+    cases = [
+        (ExponentialLR(base_lr=0.5, gamma=0.99), 0.5 * 0.99**e),
+        (StepLR(base_lr=0.5, step_size=30, gamma=0.1), 0.5 * 0.1 ** (e // 30)),
+        (MultiStepLR(base_lr=0.5, milestones=[300, 30, 60], gamma=0.5), 0.5 * 0.5 ** sum((e >= m).astype(int) for m in (30, 60, 300))),
+        (ConstantLR(base_lr=0.5, factor=0.25, total_iters=7), np.where(e < 7, 0.125, 0.5)),
+        (ExponentialDecayLR(base_lr=0.5, decay_steps=40, decay_rate=0.8, transition_begin=25),
+         0.5 * 0.8 ** (np.maximum(e - 25, 0) / 40)),
+    ]
+    for scheduler, expected in cases:
+        np.testing.assert_allclose(np.asarray(scheduler.lr_at(e))[:, 0], expected, rtol=2e-5, err_msg=repr(scheduler))
+
+
+def test_defaults_match_braintools_signatures():
+    assert ExponentialDecayLR().base_lrs == [1e-3]
+    s = ExponentialDecayLR()
+    assert (s.decay_steps, s.decay_rate, s.transition_begin, s.staircase, s.end_value) == (1000, 0.96, 0, False, None)
+    assert ExponentialLR().gamma == 0.95
+    assert (StepLR().step_size, StepLR().gamma) == (30, 0.1)
+    assert (MultiStepLR().milestones, MultiStepLR().gamma) == ((30, 60, 90), 0.1)
+    assert (ConstantLR().factor, ConstantLR().total_iters) == (1.0 / 3, 5)
+
+
+def test_multiple_groups_are_one_array_one_entry_per_group():
+    s = ExponentialDecayLR(base_lr=[0.1, 0.01, 1.0], decay_steps=10, decay_rate=0.5)
+    s.step(10)
+    np.testing.assert_allclose([float(v) for v in s.get_last_lr()], [0.05, 0.005, 0.5], rtol=1e-6)
+    assert s.current_lrs.value.shape == (3,)
+    assert np.asarray(s.lr_at(np.arange(6).reshape(2, 3))).shape == (2, 3, 3)
+
+
+def test_lr_at_does_not_touch_state():
+    s = StepLR(base_lr=1.0, step_size=2, gamma=0.5)
+    s.step(3)
+    before = s.state_dict()
+    s.lr_at(np.arange(100))
+    assert s.state_dict() == before
+
+
+def test_call_returns_minus_the_current_lr_for_optax_scale_by_schedule():
+    s = ExponentialLR(base_lr=0.2, gamma=0.5)
+    s.step()
+    assert float(s(12345)) == pytest.approx(-0.1)
+
+
+def test_apply_overrides_until_the_next_step():
+    s = ExponentialLR(base_lr=0.2, gamma=0.5)
+    s.apply(lambda lr: lr * 10)
+    assert lr0(s) == pytest.approx(2.0)
+    assert float(s.get_lr()[0]) == pytest.approx(0.2)  # closed form ignores the override
+    s.step()
+    assert lr0(s) == pytest.approx(0.1)
+
+
+def test_state_dict_is_plain_python_and_round_trips_through_json():
+    s = ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True)
+    for _ in range(20):
+        s.step()
+    d = s.state_dict()
+    assert set(d) == {"last_epoch", "base_lrs", "current_lrs"}
+    restored = ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True)
+    restored.load_state_dict(json.loads(json.dumps(d)))
+    assert restored.state_dict() == d
+    for _ in range(15):
+        s.step()
+        restored.step()
+        assert [float(v) for v in restored.get_last_lr()] == [float(v) for v in s.get_last_lr()]
+
+
+class HalvingLR(LRScheduler):
+    """A user subclass written the braintools way: override get_lr only."""
+
+    def __init__(self, base_lr=0.1, every=2, last_epoch=0):
+        super().__init__(base_lr, last_epoch)
+        self.every = every
+
+    def get_lr(self):
+        return [b * 0.5 ** (self.last_epoch.value // self.every) for b in self.base_lrs]
+
+
+def test_braintools_style_subclass_works_eagerly_and_with_lr_at():
+    s = HalvingLR(base_lr=[1.0, 0.1])
+    for _ in range(5):
+        s.step()
+    np.testing.assert_allclose([float(v) for v in s.get_last_lr()], [0.25, 0.025])
+    np.testing.assert_allclose(np.asarray(s.lr_at([0, 2, 4])), [[1.0, 0.1], [0.5, 0.05], [0.25, 0.025]])
+    assert s.last_epoch.value == 5
+
+
+def test_hyperparameters_are_read_only_so_no_compiled_step_goes_stale():
+    s = ExponentialDecayLR(base_lr=0.1)
+    with pytest.raises(AttributeError, match="decay_rate"):
+        s.decay_rate = 0.5
+    assert s.decay_rate == 0.96
+
+
+def test_dtype_rule_default_float_eager_and_jitted():
+    s = ExponentialDecayLR(base_lr=0.1, decay_steps=10, decay_rate=0.9)
+    assert s.current_lrs.value.dtype == jnp.float32
+    assert s.lr_at([1, 2]).dtype == jnp.float32
+
+
+def test_dtype_rule_float64_with_x64_matches_optax(tmp_path):
+    code = """
+import brainstate  # importing brainstate resets jax_enable_x64 to its own precision setting
+brainstate.environ.set(precision=64)  # brainstate's way to turn x64 on
+import jax, jax.numpy as jnp, numpy as np, optax, expdecay
+assert jax.config.jax_enable_x64
+s = expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=7, decay_rate=0.9, transition_begin=3)
+ref = optax.exponential_decay(0.1, 7, 0.9, 3)
+for k in (0, 5, 100, 3**30):
+    s.step(k)
+    got = s.get_last_lr()[0]
+    assert got.dtype == jnp.float64, got.dtype
+    assert float(got) == float(ref(k)), (k, float(got), float(ref(k)))
+@brainstate.transform.jit
+def f():
+    s.step()
+    return s.current_lrs.value
+assert f().dtype == jnp.float64
+print("ok")
+"""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
+
+
+def test_staircase_stays_exact_at_huge_step_counts():
+    s = StepLR(base_lr=1.0, step_size=3, gamma=0.999999)
+    for step in (3 * 2**24 - 1, 3 * 2**24, 2**31 - 1):
+        s.step(step)
+        expected = np.float32(np.float32(0.999999) ** np.float64(step // 3))
+        assert float(s.get_last_lr()[0]) == pytest.approx(float(expected), rel=4e-6)
+    with pytest.raises(OverflowError, match="last_epoch"):
+        s.step()
+    assert s.last_epoch.value == 2**31 - 1

@@ -1,0 +1,170 @@
+"""The pure core against optax.exponential_decay (the oracle for the math)."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from expdecay import exponential_decay
+from expdecay.schedules import constant_values, exponential_values, multistep_values
+
+configs = st.fixed_dictionaries(
+    {
+        "init_value": st.floats(1e-6, 10.0),
+        "transition_steps": st.integers(1, 100_000),
+        "decay_rate": st.floats(0.01, 3.0),
+        "transition_begin": st.integers(0, 50_000),
+        "staircase": st.booleans(),
+        "end_value": st.none() | st.floats(0.0, 5.0),
+    }
+)
+counts = st.lists(st.integers(0, 2**24 - 1), min_size=16, max_size=16)  # one shape: one compile
+
+
+@settings(max_examples=120, deadline=None)
+@given(cfg=configs, steps=counts)
+def test_bitwise_equal_to_optax_in_every_context(cfg, steps):
+    ours, ref = exponential_decay(**cfg), optax.exponential_decay(**cfg)
+    c = jnp.asarray(steps, jnp.int32)
+    same = np.testing.assert_array_equal
+    same(np.asarray(ours(c)), np.asarray(jax.vmap(ref)(c)))  # eager, an array of counts
+    same(np.asarray(jax.vmap(ours)(c)), np.asarray(jax.vmap(ref)(c)))
+    same(np.asarray(jax.jit(ours)(c)), np.asarray(jax.jit(jax.vmap(ref))(c)))
+    for step in steps[:4]:  # scalar counts: Python ints, eager and jitted
+        same(np.asarray(ours(step)), np.asarray(ref(step)))
+        same(np.asarray(jax.jit(ours)(jnp.int32(step))), np.asarray(jax.jit(ref)(jnp.int32(step))))
+
+
+@settings(max_examples=80, deadline=None)
+@given(cfg=configs, steps=counts)
+def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(cfg, steps):
+    """What the schedulers use: one value per count whether eager, jitted, vmapped or scanned."""
+    args = (cfg["init_value"], cfg["decay_rate"], cfg["transition_steps"], cfg["transition_begin"], cfg["end_value"])
+    bound = None if cfg["end_value"] is None else ("lower" if cfg["decay_rate"] < 1 else "upper")
+    kw = dict(staircase=cfg["staircase"], bound=bound, exact=True)
+    ref = optax.exponential_decay(**cfg)
+    expected = np.array([np.asarray(ref(s)) for s in steps])  # optax, eager, one Python int at a time
+    c = jnp.asarray(steps, jnp.int32)
+    f = lambda x: exponential_values(x, *args, **kw)  # noqa: E731
+    np.testing.assert_array_equal(np.asarray(f(c)), expected)
+    np.testing.assert_array_equal(np.asarray(jax.jit(f)(c)), expected)
+    np.testing.assert_array_equal(np.asarray(jax.vmap(f)(c)), expected)
+    np.testing.assert_array_equal(np.asarray(jax.lax.map(jax.jit(f), c)), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=configs, steps=counts, scale=st.lists(st.floats(0.0, 3.0), min_size=2, max_size=8))
+def test_vector_of_init_values_is_one_call_equal_to_per_group_optax(cfg, steps, scale):
+    inits = [cfg["init_value"] * s for s in scale]
+    ours = exponential_decay(**{**cfg, "init_value": inits})
+    c = jnp.asarray(steps, jnp.int32)
+    got = np.asarray(ours(c))
+    assert got.shape == (len(steps), len(inits))
+    for g, init in enumerate(inits):
+        ref = optax.exponential_decay(**{**cfg, "init_value": init})
+        np.testing.assert_array_equal(got[:, g], np.asarray(jax.vmap(ref)(c)))
+
+
+def test_drop_in_inside_optax_adam_gives_identical_trajectory():
+    def run(schedule):
+        tx = optax.adam(learning_rate=schedule)
+        params = {"w": jnp.linspace(-1.0, 1.0, 7)}
+        state = tx.init(params)
+
+        @jax.jit
+        def update(params, state):
+            grads = jax.grad(lambda p: jnp.sum((p["w"] - 0.3) ** 2))(params)
+            updates, state = tx.update(grads, state, params)
+            return optax.apply_updates(params, updates), state
+
+        for _ in range(300):
+            params, state = update(params, state)
+        return np.asarray(params["w"])
+
+    args = dict(init_value=0.05, transition_steps=50, decay_rate=0.7, transition_begin=20, staircase=True)
+    np.testing.assert_array_equal(run(exponential_decay(**args)), run(optax.exponential_decay(**args)))
+
+
+def test_staircase_is_exact_where_float32_division_rounds():
+    # d = 3 * 2**24 - 1: float32(d) rounds to 3 * 2**24, so optax's floor(d / 3) jumps one stair early.
+    ts, count = 3, 3 * 2**24 - 1
+    ours = exponential_decay(1.0, ts, 0.999999, staircase=True)
+    ref = optax.exponential_decay(1.0, ts, 0.999999, staircase=True)
+    exact = np.float32(np.float32(0.999999) ** np.float32(count // ts))  # integer division by hand
+    assert count // ts == 2**24 - 1
+    assert float(ours(jnp.int32(count))) == pytest.approx(float(exact), rel=1e-6)
+    assert float(ours(jnp.int32(count))) == float(ours(jnp.int32(count - 1)))  # still on the same stair
+    assert float(ref(jnp.int32(count))) != float(ours(jnp.int32(count)))  # optax has stepped down already
+
+
+def test_hold_before_transition_begin_and_end_value_bounds():
+    hold = exponential_decay(0.5, 10, 0.5, transition_begin=100)
+    assert [float(hold(s)) for s in (0, 50, 100)] == [0.5, 0.5, 0.5]
+    assert float(hold(110)) == pytest.approx(0.25)
+    lower = exponential_decay(1.0, 1, 0.5, end_value=0.1)
+    assert float(lower(10)) == pytest.approx(0.1)  # 2**-10 < 0.1, clipped up
+    upper = exponential_decay(1.0, 1, 2.0, end_value=8.0)
+    assert [float(upper(s)) for s in (0, 2, 3, 10)] == [1.0, 4.0, 8.0, 8.0]
+
+
+def test_float_counts_follow_optax():
+    args = dict(init_value=0.1, transition_steps=7, decay_rate=0.9, transition_begin=3, staircase=True)
+    c = jnp.linspace(0.0, 100.0, 301, dtype=jnp.float32)
+    np.testing.assert_array_equal(
+        np.asarray(exponential_decay(**args)(c)), np.asarray(jax.vmap(optax.exponential_decay(**args))(c))
+    )
+
+
+def test_grad_through_the_schedule_is_finite_and_matches_the_formula():
+    def lr(init, count):
+        return exponential_decay(init, 100, 0.9)(count)
+
+    # d lr / d init = 0.9 ** (count / 100); no NaN from the held branch (count < transition_begin).
+    for count in (0, 50, 250):
+        g = jax.grad(lr)(0.1, count)
+        assert float(g) == pytest.approx(0.9 ** (count / 100), rel=1e-6)
+    held = jax.grad(lambda v: exponential_decay(v, 1, 1e-30, transition_begin=1000)(5))(0.1)
+    assert float(held) == 1.0
+    per_group = jax.jacobian(lambda v: exponential_decay(v, 100, 0.9)(100))(jnp.array([0.1, 0.2]))
+    np.testing.assert_allclose(np.asarray(per_group), 0.9 * np.eye(2), rtol=1e-6)
+
+
+def test_multistep_and_constant_against_hand_formulas():
+    steps = jnp.arange(0, 12)
+    ms = np.asarray(multistep_values(steps, jnp.array([1.0, 0.5]), 0.5, jnp.array([3, 3, 8])))
+    passed = np.array([sum(s >= m for m in (3, 3, 8)) for s in range(12)])
+    np.testing.assert_allclose(ms, np.outer(0.5**passed, [1.0, 0.5]), rtol=1e-7)
+    cv = np.asarray(constant_values(steps, jnp.array([2.0]), 0.25, 4))
+    np.testing.assert_allclose(cv[:, 0], np.where(np.arange(12) < 4, 0.5, 2.0))
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, name",
+    [
+        (dict(transition_steps=0), ValueError, "transition_steps"),
+        (dict(transition_steps=2.5), ValueError, "transition_steps"),
+        (dict(transition_steps="10"), TypeError, "transition_steps"),
+        (dict(decay_rate=0.0), ValueError, "decay_rate"),
+        (dict(decay_rate=-0.5), ValueError, "decay_rate"),
+        (dict(decay_rate=math.nan), ValueError, "decay_rate"),
+        (dict(decay_rate=math.inf), ValueError, "decay_rate"),
+        (dict(transition_begin=-1), ValueError, "transition_begin"),
+        (dict(transition_begin=1.5), ValueError, "transition_begin"),
+        (dict(init_value=-0.1), ValueError, "init_value"),
+        (dict(init_value=math.nan), ValueError, "init_value"),
+        (dict(init_value=[]), ValueError, "init_value"),
+        (dict(init_value="0.1"), TypeError, "init_value"),
+        (dict(staircase=1), TypeError, "staircase"),
+        (dict(end_value=math.nan), ValueError, "end_value"),
+        (dict(end_value=-1.0), ValueError, "end_value"),
+    ],
+)
+def test_bad_arguments_name_the_parameter_and_value(kwargs, exc, name):
+    args = dict(init_value=0.1, transition_steps=10, decay_rate=0.9) | kwargs
+    with pytest.raises(exc, match=name) as info:
+        exponential_decay(**args)
+    assert repr(kwargs[name])[:6] in str(info.value) or name == "init_value"
