@@ -126,7 +126,7 @@ def _first_step(predicate: Callable[[int], bool], lo: int, hi: int) -> Optional[
     return lo
 
 
-def _decimals(values: Sequence[float]) -> int:
+def lr_decimals(values: Sequence[float]) -> int:
     """Six decimals, as braintools prints, or more to show 3 significant digits of small values."""
     nonzero = [abs(v) for v in values if v]
     if not nonzero:
@@ -162,7 +162,7 @@ def _preview(args: argparse.Namespace) -> int:
     values = [float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]]
     base, end = lr(0), args.end_value
     facts = [base, lr(last)] + ([end] if end else [])
-    digits = _decimals(values + facts)
+    digits = lr_decimals(values + facts)
 
     def fmt(value: float) -> str:
         return f"{value:.{digits}f}"

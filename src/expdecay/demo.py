@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import plot
+from .cli import lr_decimals
 from .scheduler import ExponentialDecayLR
 
 __all__ = ["run_demo", "train"]
@@ -91,7 +92,7 @@ def _figure(runs: Dict[str, Dict[str, np.ndarray]], path: str) -> None:
         steps = np.arange(len(run["lr"]))
         ax_lr.plot(steps, run["lr"], label=name)
         ax_loss.plot(steps, run["loss"], label=name, linewidth=1)
-    ax_lr.set(xlabel="step", ylabel="learning rate applied", title="ExponentialDecayLR")
+    ax_lr.set(xlabel="step", ylabel="learning rate applied", yscale="log", title="ExponentialDecayLR")
     ax_loss.set(xlabel="step", ylabel="training loss (MSE)", yscale="log", title="Adam on a small MLP")
     for ax in (ax_lr, ax_loss):
         ax.legend(fontsize="small")
@@ -114,10 +115,11 @@ def run_demo(steps: Optional[int] = None, out: str = "expdecay-demo.png", seed: 
         print(f"{name}: trained in {time.perf_counter() - start:.1f} s (compilation included)")
 
     milestones = sorted(set(range(0, steps, max(steps // 10, 1))) | {steps - 1})
-    header = f"{'step':>6}" + "".join(f"  {name + ' lr':>14}  {name + ' loss':>16}" for name in runs)
-    print(header)
+    digits = lr_decimals([float(run["lr"][step]) for run in runs.values() for step in milestones])
+    print(f"{'step':>6}" + "".join(f"  {name + ' lr':>14}  {name + ' loss':>16}" for name in runs))
     for step in milestones:
-        print(f"{step:>6}" + "".join(f"  {run['lr'][step]:>14.6f}  {run['loss'][step]:>16.6f}" for run in runs.values()))
+        cells = (f"  {run['lr'][step]:>14.{digits}f}  {run['loss'][step]:>16.6f}" for run in runs.values())
+        print(f"{step:>6}" + "".join(cells))
 
     try:
         _figure(runs, out)
