@@ -171,16 +171,21 @@ def _preview(args: argparse.Namespace) -> int:
     for step, value in zip(table, values):
         print(f"Step {step}: lr = {fmt(value)}")
 
-    begin = scheduler.transition_begin
+    rate, begin = scheduler.decay_rate, scheduler.transition_begin
+
+    def first_step_reaching(target) -> Optional[int]:
+        """The first step at which the LR has fallen (decay) or grown (growth) to ``target``."""
+        if rate < 1:
+            return _first_step(lambda s: lr(s) <= target, 0, max_step())
+        return _first_step(lambda s: lr(s) >= target, 0, max_step())
+
     if begin:
         print(f"hold: lr = base_lr = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}")
-    rate = scheduler.decay_rate
     if rate == 1.0 or base == 0.0:
         print("half-life: none (the LR is constant)")
     else:
         name, target = ("half-life", base / 2) if rate < 1 else ("doubling time", base * 2)
-        reached = (lambda s: lr(s) <= target) if rate < 1 else (lambda s: lr(s) >= target)
-        at = _first_step(reached, 0, max_step())
+        at = first_step_reaching(target)
         relation = "falls to base_lr / 2" if rate < 1 else "grows to 2 * base_lr"
         if at is None and end is not None:
             print(f"{name}: none (end_value = {fmt(end)} stops the LR before it {relation.split(' ', 1)[0]} that far)")
@@ -194,8 +199,7 @@ def _preview(args: argparse.Namespace) -> int:
     else:
         bound = np.asarray(end, dtype=scheduler.lr_at(0).dtype)
         kind = "lower" if rate < 1 else "upper"
-        reached = (lambda s: lr(s) <= bound) if rate < 1 else (lambda s: lr(s) >= bound)
-        at = _first_step(reached, 0, max_step())
+        at = first_step_reaching(bound)
         if at is None:
             print(f"end_value: {fmt(end)} ({kind} bound), not reached within {max_step()} steps")
         else:
