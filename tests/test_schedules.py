@@ -65,8 +65,10 @@ def test_vector_of_init_values_is_one_call_equal_to_per_group_optax(cfg, steps, 
     got = np.asarray(ours(c))
     assert got.shape == (len(steps), len(inits))
     for g, init in enumerate(inits):
-        ref = optax.exponential_decay(**{**cfg, "init_value": init})
-        np.testing.assert_array_equal(got[:, g], np.asarray(jax.vmap(ref)(c)))
+        ref = np.asarray(jax.vmap(optax.exponential_decay(**{**cfg, "init_value": init}))(c))
+        if init == 0.0:  # documented difference: optax gives 0 * inf = NaN once a growth overflows
+            ref = np.zeros_like(ref)
+        np.testing.assert_array_equal(got[:, g], ref)
 
 
 def test_drop_in_inside_optax_adam_gives_identical_trajectory():

@@ -11,6 +11,7 @@ from .scheduler import (
     ConstantLR,
     ExponentialDecayLR,
     ExponentialLR,
+    LearningRateOverflowWarning,
     LRScheduler,
     MultiStepLR,
     StateDictKeyError,
@@ -31,5 +32,6 @@ __all__ = [
     "ConstantLR",
     "OptimState",
     "StateDictKeyError",
+    "LearningRateOverflowWarning",
     "plot_schedule",
 ]

@@ -11,6 +11,7 @@ no learning rate is ever baked into compiled code.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import jax
@@ -29,6 +30,7 @@ __all__ = [
     "MultiStepLR",
     "ConstantLR",
     "StateDictKeyError",
+    "LearningRateOverflowWarning",
 ]
 
 _STALE = -1  # cache tag meaning "no cached learning rates"
@@ -43,6 +45,15 @@ class StateDictKeyError(KeyError, ValueError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
+
+
+class LearningRateOverflowWarning(RuntimeWarning):
+    """A growing schedule (rate > 1, no ``end_value``) reaches ``inf`` at some step.
+
+    The schedule keeps optax's math, so from that step on the learning rate is
+    ``inf`` (and an update with it makes the parameters non-finite). The
+    warning names the step; pass ``end_value`` to cap the growth instead.
+    """
 
 
 class _Hyperparameter:
@@ -168,6 +179,38 @@ class LRScheduler:
         return jnp.stack(rows).reshape(steps.shape + (self.num_groups,)) if rows else jnp.zeros(
             steps.shape + (self.num_groups,), float_dtype()
         )
+
+    def first_overflow_step(self) -> Optional[int]:
+        """The first step at which a learning rate is ``inf``, or ``None`` if none is up to ``2**31 - 1``.
+
+        Assumes a schedule that never decreases (it is only asked of growing ones).
+        Found by bisection over :meth:`lr_at`, so it is exactly the step at which
+        the values this scheduler computes overflow.
+        """
+
+        def overflows(step: int) -> bool:
+            return not bool(jnp.all(jnp.isfinite(self.lr_at(step))))
+
+        low, high = 0, max_step()
+        if not overflows(high):
+            return None
+        while low < high:
+            mid = (low + high) // 2
+            low, high = (low, mid) if overflows(mid) else (mid + 1, high)
+        return low
+
+    def _warn_if_growth_overflows(self, rate: float, hint: Optional[str]) -> None:
+        """Warn at construction when a growing schedule reaches inf (``hint=None``: it is capped)."""
+        if rate <= 1.0 or hint is None:
+            return
+        step = self.first_overflow_step()
+        if step is not None:
+            warnings.warn(
+                f"{type(self).__name__} grows (rate {rate!r} > 1): its learning rate overflows to inf at "
+                f"step {step} ({np.dtype(float_dtype()).name}); {hint}",
+                LearningRateOverflowWarning,
+                stacklevel=3,
+            )
 
     # ---------------------------------------------------------- current value
     def _refresh(self) -> jax.Array:
@@ -308,6 +351,8 @@ class _ExponentialFamily(LRScheduler):
         self._hparams = hparams
         self._core_args = (rate, transition_steps, transition_begin, end_value)
         self._core_kwargs = {"staircase": staircase, "bound": bound}
+        self._warn_if_growth_overflows(rate, None if end_value is not None else (
+            "pass end_value to cap it" if "end_value" in hparams else "use ExponentialDecayLR with end_value to cap it"))
 
     def _schedule(self, steps, base_lrs):
         return exponential_values(steps, base_lrs, *self._core_args, **self._core_kwargs)
@@ -420,6 +465,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(base_lr, last_epoch)
         self._hparams = dict(milestones=milestones, gamma=gamma)
         self._milestones_array = np.asarray(milestones, dtype=np.int64)
+        self._warn_if_growth_overflows(gamma, "use a smaller gamma or fewer milestones")
 
     def _schedule(self, steps, base_lrs):
         return multistep_values(steps, base_lrs, self.gamma, self._milestones_array)

@@ -73,6 +73,8 @@ def _scale(init_values, rate, exponent, end_value, bound, exact):
     if exact:
         (rate,) = _runtime(rate)
     values = init_values * jnp.power(rate, _outer(exponent, init_values))
+    # a zero learning rate stays zero (optax gives 0 * inf = NaN once a growing rate overflows)
+    values = jnp.where(init_values == 0, jnp.zeros((), dtype), values)
     if bound == "lower":
         values = jnp.maximum(values, jnp.asarray(end_value, dtype))
     elif bound == "upper":
@@ -231,6 +233,8 @@ def exponential_decay(
     * staircase mode divides integers, so it stays exact at every count;
       optax divides in float32, which rounds up to the next stair at some
       counts of ``2**24`` and beyond;
+    * a zero ``init_value`` stays zero where a growing rate overflows to inf
+      (optax gives ``0 * inf = NaN``);
     * invalid arguments raise ``ValueError``/``TypeError`` instead of being
       logged and replaced by a constant schedule.
 
