@@ -176,3 +176,11 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatc
     assert "Step 0: lr = 0.001000" in captured.out  # the table still prints
     assert "pip install 'expdecay[plot]'" in captured.err
     assert not path.exists()
+
+
+def test_overflow_warning_is_one_plain_line(capsys):
+    assert main(["preview", "--base-lr", "0.1", "--decay-rate", "2", "--decay-steps", "10", "--at", "0,10"]) == 0
+    captured = capsys.readouterr()
+    assert table(captured.out.splitlines()) == {0: 0.1, 10: 0.2}
+    [line] = captured.err.splitlines()
+    assert line.startswith("expdecay: warning: ExponentialDecayLR grows (rate 2.0 > 1): its learning rate overflows")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import warnings
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
@@ -136,16 +137,20 @@ def lr_decimals(values: Sequence[float]) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     try:
-        scheduler = ExponentialDecayLR(
-            base_lr=args.base_lr,
-            decay_steps=args.decay_steps,
-            decay_rate=args.decay_rate,
-            transition_begin=args.transition_begin,
-            staircase=args.staircase,
-            end_value=args.end_value,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scheduler = ExponentialDecayLR(
+                base_lr=args.base_lr,
+                decay_steps=args.decay_steps,
+                decay_rate=args.decay_rate,
+                transition_begin=args.transition_begin,
+                staircase=args.staircase,
+                end_value=args.end_value,
+            )
     except (TypeError, ValueError, OverflowError) as error:
         args.subparser.error(str(error))  # argparse's usage message and exit code 2
+    for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
+        print(f"expdecay: warning: {warning.message}", file=sys.stderr)
     if args.steps is None:
         steps = max(args.at) + 1 if args.at else 5000
     else:
