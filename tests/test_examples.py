@@ -106,7 +106,9 @@ def test_optax_example_matches_optax_and_trains(capsys):
     assert [(step, lr) for step, lr, _ in printed] == [(0, 0.1), (100, 0.05), (200, 0.025), (300, 0.0125),
                                                      (400, 0.00625)]
     assert printed[-1][2] < printed[0][2] / 1000
-    assert lines[-2] == "Step 500: loss = 0.000097, w = 1.500, -2.001, 0.500"
+    final = re.match(r"Step 500: loss = (\S+), w = (\S+), (\S+), (\S+)$", lines[-2])
+    assert float(final[1]) < 1e-3
+    assert [float(w) for w in final.groups()[1:]] == pytest.approx([1.5, -2.0, 0.5], abs=0.01)  # w_true
     assert lines[-1] == "expdecay.exponential_decay equals optax.exponential_decay at steps 0-499: True"
 
 
@@ -118,7 +120,7 @@ def test_training_script_learns_the_spirals(capsys):
     assert all(epochs) and len(epochs) >= 3, lines
     for m in epochs:
         step = int(m[2])
-        assert float(m[3]) == pytest.approx(max(0.01 * 0.9 ** (max(step - 200, 0) / 100), 1e-4), abs=1.5e-6)
+        assert float(m[3]) == pytest.approx(max(0.01 * 0.5 ** (max(step - 100, 0) / 50), 1e-4), abs=1.5e-6)
     assert float(epochs[-1][4]) < float(epochs[0][4])
     assert float(epochs[-1][5]) >= 0.95
 
