@@ -92,8 +92,9 @@ def _figure(runs: Dict[str, Dict[str, np.ndarray]], path: str) -> None:
         steps = np.arange(len(run["lr"]))
         ax_lr.plot(steps, run["lr"], label=name)
         ax_loss.plot(steps, run["loss"], label=name, linewidth=1)
-    ax_lr.set(xlabel="step", ylabel="learning rate applied", yscale="log", title="ExponentialDecayLR")
-    ax_loss.set(xlabel="step", ylabel="training loss (MSE)", yscale="log", title="Adam on a small MLP")
+    ax_lr.set(xlabel="step", ylabel="learning rate applied", yscale="log",
+              title=f"ExponentialDecayLR: base_lr={BASE_LR}, x{DECAY_RATE} every {DECAY_STEPS} steps")
+    ax_loss.set(xlabel="step", ylabel="training loss (MSE)", yscale="log", title="Adam, 2-32-32-1 MLP, 256 samples")
     for ax in (ax_lr, ax_loss):
         ax.legend(fontsize="small")
     figure.savefig(path, dpi=120)
