@@ -5,14 +5,33 @@ import importlib
 import pytest
 
 
+ORACLE_MIN_VERSION = (0, 3)  # get_last_lr, schedule at step 0 on construction: the API we mirror
+
+
 def braintools_optim():
     """``braintools.optim`` (the oracle), or skip the test with a clear reason."""
     try:
-        return importlib.import_module("braintools.optim")
+        module = importlib.import_module("braintools.optim")
     except ImportError as exc:  # pragma: no cover - CI installs braintools
         pytest.skip(f"braintools is the test oracle and is not importable ({exc}); install it with pip install -e '.[test]'")
+    version = importlib.import_module("braintools").__version__
+    if tuple(int(p) for p in version.split(".")[:2]) < ORACLE_MIN_VERSION:  # pragma: no cover
+        pytest.skip(
+            f"braintools {version} is older than the oracle version this library mirrors (>= 0.3; it needs "
+            f"Python >= 3.11): the differential tests need braintools >= 0.3"
+        )
+    return module
 
 
 @pytest.fixture
 def bt():
     return braintools_optim()
+
+
+# Hypothesis: deterministic by default, so CI runs the same examples every time;
+# HYPOTHESIS_PROFILE=explore draws new random examples (and more of them) to hunt for bugs.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("explore", derandomize=False, deadline=None, max_examples=500)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "default"))
