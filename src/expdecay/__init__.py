@@ -17,6 +17,7 @@ from .scheduler import (
     StateDictKeyError,
     StepLR,
 )
+from .optim import SGD, Adam, AdamW, OptaxOptimizer
 from .plot import plot_schedule
 from .states import OptimState
 
@@ -31,6 +32,10 @@ __all__ = [
     "MultiStepLR",
     "ConstantLR",
     "OptimState",
+    "OptaxOptimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
     "StateDictKeyError",
     "LearningRateOverflowWarning",
     "plot_schedule",

@@ -83,6 +83,23 @@ def _lr_list(values) -> List[float]:
     return [float(v) for v in np.asarray(values).reshape(-1)]
 
 
+class _CurrentLRs:
+    """``scheduler.current_lrs``: ``.value`` is what the next update applies (braintools API)."""
+
+    __slots__ = ("_scheduler",)
+
+    def __init__(self, scheduler: "LRScheduler"):
+        self._scheduler = scheduler
+
+    @property
+    def value(self) -> jax.Array:
+        return self._scheduler._refresh()
+
+    @value.setter
+    def value(self, values) -> None:
+        self._scheduler._override(check_lrs("current_lrs", values) if not is_tracer(values) else values)
+
+
 class LRScheduler:
     """Base class of all schedulers, compatible with ``braintools.optim.LRScheduler``.
 
@@ -104,10 +121,11 @@ class LRScheduler:
         epoch = check_epoch("last_epoch", last_epoch)
         self.optimizer = None
         self._base_lrs_py = base_lrs
-        self._base_lrs = OptimState(jnp.asarray(base_lrs, float_dtype()))
         self.last_epoch = OptimState(epoch)
-        self._current_lrs = OptimState(jnp.asarray(base_lrs, float_dtype()))
-        self._lrs_epoch = OptimState(_STALE)
+        # (base LRs, current LRs, the epoch the current ones belong to or _STALE): one state, so a
+        # compiled step threads one value for all three, and a refresh writes once
+        base = jnp.asarray(base_lrs, float_dtype())
+        self._lrs = OptimState((base, base, _STALE))
 
     # ------------------------------------------------------------------ groups
     @property
@@ -119,9 +137,8 @@ class LRScheduler:
     def base_lrs(self, value: Union[float, Sequence[float]]) -> None:
         base_lrs = check_lrs("base_lrs", value)
         self._base_lrs_py = base_lrs
-        self._base_lrs.value = jnp.asarray(base_lrs, float_dtype())
-        self._current_lrs.value = jnp.asarray(base_lrs, float_dtype())
-        self._lrs_epoch.value = _STALE
+        base = jnp.asarray(base_lrs, float_dtype())
+        self._lrs.value = (base, base, _STALE)
 
     @property
     def num_groups(self) -> int:
@@ -136,10 +153,10 @@ class LRScheduler:
     def _uses_get_lr(self) -> bool:
         return type(self).get_lr is not LRScheduler.get_lr
 
-    def _values_at(self, epoch):
+    def _values_at(self, epoch, base_lrs=None):
         if self._uses_get_lr():  # a braintools-style subclass
             return jnp.asarray(self.get_lr(), float_dtype()).reshape(-1)
-        return self._schedule(epoch, self._base_lrs.value)
+        return self._schedule(epoch, self._lrs.value[0] if base_lrs is None else base_lrs)
 
     def get_lr(self) -> list:
         """The closed-form learning rates at ``last_epoch`` (ignores manual overrides)."""
@@ -165,7 +182,7 @@ class LRScheduler:
             steps = arr
         if self._uses_get_lr():
             return self._lr_at_by_get_lr(np.asarray(steps))
-        return self._schedule(jnp.asarray(steps), self._base_lrs.value)
+        return self._schedule(jnp.asarray(steps), self._lrs.value[0])
 
     def _lr_at_by_get_lr(self, steps: np.ndarray) -> jax.Array:
         saved = self.last_epoch.value
@@ -215,28 +232,53 @@ class LRScheduler:
     # ---------------------------------------------------------- current value
     def _refresh(self) -> jax.Array:
         """The learning rates the next update applies, recomputed if stale."""
-        epoch = self.last_epoch.value
-        tag = self._lrs_epoch.value
+        epoch, state = self._lr_inputs()
+        base, current, tag = state
         if is_tracer(epoch) or is_tracer(tag):
-            values = jnp.where(tag == epoch, self._current_lrs.value, self._values_at(epoch))
+            values = self._select(epoch, state)
         elif int(tag) != int(epoch):
             values = self._values_at(int(epoch))
         else:
-            return self._current_lrs.value
-        self._current_lrs.value = values
-        self._lrs_epoch.value = epoch
+            return current
+        self._store_lrs(epoch, state, values)
         return values
+
+    # The refresh as a pure function of state values, for an optimizer that computes the learning
+    # rates inside its own compiled update: values = _select(*_lr_inputs()), then _store_lrs.
+    def _lr_inputs(self) -> tuple:
+        """``(last_epoch, (base LRs, current LRs, cache tag))``: the state values a refresh reads."""
+        return self.last_epoch.value, self._lrs.value
+
+    def _select(self, epoch, state) -> jax.Array:
+        """Pure: the current LRs if they belong to ``epoch``, else the schedule at ``epoch``."""
+        base, current, tag = state
+        return jnp.where(tag == epoch, current, self._values_at(epoch, base))
+
+    def _store_lrs(self, epoch, state, values) -> None:
+        """Cache ``values`` as the LRs of ``epoch``."""
+        self._lrs.value = (state[0], values, epoch)
+
+    def _pure_key(self) -> Any:
+        """Hashable: equal keys mean equal :meth:`_select` functions; ``None`` when it is not pure."""
+        if self._uses_get_lr():  # get_lr reads states
+            return None
+        if type(self) in _BUILTIN_SCHEDULERS:  # _schedule depends only on the hyperparameters
+            return (type(self), tuple(sorted(self._hparams.items())))
+        return self  # a subclass: its _schedule may read anything of its own
 
     def _override(self, values) -> None:
         """Apply ``values`` until the scheduler next steps (manual LR changes)."""
-        self._current_lrs.value = jnp.asarray(values, float_dtype()).reshape(self._current_lrs.value.shape)
-        self._lrs_epoch.value = self.last_epoch.value
+        base, current, _ = self._lrs.value
+        self._lrs.value = (base, jnp.asarray(values, float_dtype()).reshape(current.shape), self.last_epoch.value)
+
+    def _mark_stale(self) -> None:
+        base, current, _ = self._lrs.value
+        self._lrs.value = (base, current, _STALE)
 
     @property
-    def current_lrs(self) -> OptimState:
-        """A state whose value holds the current learning rate of each group."""
-        self._refresh()
-        return self._current_lrs
+    def current_lrs(self) -> "_CurrentLRs":
+        """The current learning rate of each group as ``.value`` (assign ``.value`` to override them)."""
+        return _CurrentLRs(self)
 
     def get_last_lr(self) -> list:
         """The current learning rate of each group (the ones the next update applies)."""
@@ -263,7 +305,7 @@ class LRScheduler:
         else:
             epoch = check_epoch("epoch", epoch)
             self.last_epoch.value = epoch
-            self._lrs_epoch.value = _STALE
+            self._mark_stale()
 
     def step_epoch(self) -> None:
         """Alias of ``step()`` (braintools API)."""
@@ -318,12 +360,9 @@ class LRScheduler:
                     f"state_dict['current_lrs'] has {len(current)} groups, this scheduler has "
                     f"{self.num_groups}: got {state_dict['current_lrs']!r}"
                 )
-        self._base_lrs_py = base_lrs
-        self._base_lrs.value = jnp.asarray(base_lrs, float_dtype())
+        self.base_lrs = base_lrs
         self.last_epoch.value = epoch
-        if current is None:
-            self._lrs_epoch.value = _STALE
-        else:
+        if current is not None:
             self._override(current)
 
     # ------------------------------------------------------------------ misc
@@ -349,7 +388,9 @@ class _ExponentialFamily(LRScheduler):
                      staircase=False, end_value=None, bound=None):
         super().__init__(base_lr, last_epoch)
         self._hparams = hparams
-        self._core_args = (rate, transition_steps, transition_begin, end_value)
+        # device scalars, converted once: a stale refresh then dispatches without converting Python numbers
+        self._core_args = tuple(None if a is None else jnp.asarray(a) for a in (rate, transition_steps,
+                                                                              transition_begin, end_value))
         self._core_kwargs = {"staircase": staircase, "bound": bound}
         self._warn_if_growth_overflows(rate, None if end_value is not None else (
             "pass end_value to cap it" if "end_value" in hparams else "use ExponentialDecayLR with end_value to cap it"))
@@ -491,3 +532,6 @@ class ConstantLR(LRScheduler):
 
     def _schedule(self, steps, base_lrs):
         return constant_values(steps, base_lrs, self.factor, self.total_iters)
+
+
+_BUILTIN_SCHEDULERS = (ExponentialDecayLR, ExponentialLR, StepLR, MultiStepLR, ConstantLR)

@@ -25,9 +25,12 @@ __all__ = [
     "max_step",
 ]
 
+_MAX_STEP = {False: int(np.iinfo(np.int32).max), True: int(np.iinfo(np.int64).max)}
+
+
 def max_step() -> int:
     """Largest step count JAX's default integer holds (2**31 - 1 without x64)."""
-    return int(np.iinfo(jax.dtypes.canonicalize_dtype(np.int64)).max)
+    return _MAX_STEP[bool(jax.config.jax_enable_x64)]
 
 
 def is_tracer(value: Any) -> bool:

@@ -1,0 +1,106 @@
+"""Shared pieces of the optimizer tests: a small MLP, its loss, and trajectory runners."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, List
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+W1, W2 = ("l1", "weight"), ("l2", "weight")  # the keys model.states(ParamState) gives
+
+
+class MLP(brainstate.nn.Module):
+    """4 -> 16 -> 3, tanh: two brainstate Linear layers (each a ParamState holding weight and bias)."""
+
+    def __init__(self):
+        super().__init__()
+        self.l1 = brainstate.nn.Linear(4, 16)
+        self.l2 = brainstate.nn.Linear(16, 3)
+
+    def __call__(self, x):
+        return self.l2(jnp.tanh(self.l1(x)))
+
+
+def make_model(seed: int = 0) -> MLP:
+    brainstate.random.seed(seed)
+    return MLP()
+
+
+X = jax.random.normal(jax.random.PRNGKey(1), (32, 4))
+Y = jax.random.normal(jax.random.PRNGKey(2), (32, 3))
+
+
+def loss(values: Dict) -> jax.Array:
+    """Mean squared error of the MLP written on its parameter values (a pure function)."""
+    h = jnp.tanh(X @ values[W1]["weight"] + values[W1]["bias"])
+    out = h @ values[W2]["weight"] + values[W2]["bias"]
+    return jnp.mean((out - Y) ** 2)
+
+
+grad_of = jax.jit(jax.grad(loss))
+
+
+def values_of(params) -> Dict:
+    return {k: s.value for k, s in params.items()}
+
+
+def host(tree):
+    return jax.tree.map(np.array, tree)
+
+
+def train_stateful(make_optimizer: Callable, steps: int, every: int = 1, jit: bool = False) -> List:
+    """Train a fresh MLP with ``(optimizer, scheduler_or_None) = make_optimizer()``.
+
+    Returns host copies of the parameter values every ``every`` steps.
+    """
+    params = make_model().states(brainstate.ParamState)
+    optimizer, scheduler = make_optimizer()
+    optimizer.register_trainable_weights(params)
+
+    def one_step(grads):
+        optimizer.step(grads)
+        if scheduler is not None:
+            scheduler.step()
+
+    run = brainstate.transform.jit(one_step) if jit else one_step
+    out = []
+    for k in range(steps):
+        run(grad_of(values_of(params)))
+        if (k + 1) % every == 0:
+            out.append(host(values_of(params)))
+    return out
+
+
+def train_optax(tx: optax.GradientTransformation, steps: int, every: int = 1) -> List:
+    """The same training with a hand-written optax transformation (one jitted update)."""
+    values = host(values_of(make_model().states(brainstate.ParamState)))
+    state = tx.init(values)
+
+    @jax.jit
+    def update(values, state, grads):
+        updates, state = tx.update(grads, state, values)
+        return optax.apply_updates(values, updates), state
+
+    out = []
+    for k in range(steps):
+        values, state = update(values, state, grad_of(values))
+        if (k + 1) % every == 0:
+            out.append(host(values))
+    return out
+
+
+def worst_relative(a: List, b: List) -> float:
+    """Largest ``max|a - b| / max|b|`` over every parameter array and every recorded step."""
+    assert len(a) == len(b) and a
+    worst = 0.0
+    for ta, tb in zip(a, b):
+        la, lb = jax.tree.leaves(ta), jax.tree.leaves(tb)
+        assert len(la) == len(lb)
+        for x, y in zip(la, lb):
+            assert x.shape == y.shape
+            worst = max(worst, float(np.max(np.abs(x - y)) / np.max(np.abs(y))))
+    return worst
