@@ -6,7 +6,6 @@ import math
 import re
 import runpy
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -156,6 +155,7 @@ def test_python_dash_m_expdecay(monkeypatch, capsys):
 
 
 def test_console_script_points_at_main():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"expdecay": "expdecay.cli:main"}
 

@@ -24,6 +24,7 @@ import jax
 import pytest
 
 import expdecay
+from conftest import braintools_optim
 from expdecay.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,8 +102,11 @@ def test_the_pages_with_examples_are_all_found():
 
 @pytest.mark.parametrize("path", RUNNABLE, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE])
 def test_page_blocks_run(path, tmp_path, monkeypatch, restore_jax_config):
-    if OPTIMIZERS.search(path.read_text(encoding="utf-8")) and not hasattr(expdecay, "Adam"):
+    text = path.read_text(encoding="utf-8")
+    if OPTIMIZERS.search(text) and not hasattr(expdecay, "Adam"):
         pytest.skip("this page uses the optimizers, which expdecay does not have yet (branch optim)")
+    if re.search(r"^\s*(>>> )?(import braintools|from braintools)", text, re.MULTILINE):
+        braintools_optim()  # a page that runs braintools beside expdecay needs the oracle (or skips, saying why)
     monkeypatch.chdir(tmp_path)  # pages may write files (plots)
     assert run_page(path, str(path.relative_to(ROOT))) > 0
 
