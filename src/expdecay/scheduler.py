@@ -440,9 +440,13 @@ class _ExponentialFamily(LRScheduler):
 class ExponentialDecayLR(_ExponentialFamily):
     r"""Exponential decay by step count, the optax schedule as a scheduler.
 
-    Same signature, defaults and semantics as ``braintools.optim.ExponentialDecayLR``;
-    the values are :func:`expdecay.exponential_decay`'s (equal to
-    ``optax.exponential_decay``). With ``d = max(step - transition_begin, 0)``:
+    Same signature, defaults and semantics as ``braintools.optim.ExponentialDecayLR``.
+    The values are ``optax.exponential_decay``'s evaluated eagerly at one step,
+    bit for bit below step ``2**24``, in every context: the division by
+    ``decay_steps`` is an exact IEEE division eagerly, under ``jit``, ``vmap``
+    and in ``for_loop`` alike (XLA would otherwise turn it into a multiplication
+    by the reciprocal under ``jit``, 1 ulp off at some steps, as it does for
+    optax and braintools). With ``d = max(step - transition_begin, 0)``:
 
     .. math::
 
