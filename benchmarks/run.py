@@ -394,7 +394,9 @@ def _compiles(contender: str, steps: int) -> dict:
             for _ in range(steps - 1):
                 run()
         finally:
-            jax.monitoring.unregister_event_duration_listener(listener)
+            # jax < 0.7 (the jax of Python 3.10) has only the private name
+            (getattr(jax.monitoring, "unregister_event_duration_listener", None) or \
+                jax._src.monitoring._unregister_event_duration_listener_by_callback)(listener)
         counts[mode] = [first, len(events) - first]
     return counts
 

@@ -1,6 +1,7 @@
 """Shared test helpers: the braintools oracle and small utilities."""
 
 import importlib
+import sys
 
 import pytest
 
@@ -13,7 +14,9 @@ def braintools_optim():
     try:
         module = importlib.import_module("braintools.optim")
     except ImportError as exc:  # pragma: no cover - CI installs braintools
-        pytest.skip(f"braintools is the test oracle and is not importable ({exc}); install it with pip install -e '.[test]'")
+        hint = ("braintools >= 0.3 needs Python >= 3.11" if sys.version_info < (3, 11)
+                else "install it with pip install -e '.[test]'")
+        pytest.skip(f"braintools is the test oracle and is not importable ({exc}); {hint}")
     version = importlib.import_module("braintools").__version__
     if tuple(int(p) for p in version.split(".")[:2]) < ORACLE_MIN_VERSION:  # pragma: no cover
         pytest.skip(

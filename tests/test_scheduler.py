@@ -191,7 +191,7 @@ s = expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=7, decay_rate=0.9, tran
 ref = optax.exponential_decay(0.1, 7, 0.9, 3)
 for k in (0, 5, 100, 3**30):
     s.step(k)
-    got = s.get_last_lr()[0]
+    got = s.current_lrs.value[0]
     assert got.dtype == jnp.float64, got.dtype
     assert float(got) == float(ref(k)), (k, float(got), float(ref(k)))
 @brainstate.transform.jit

@@ -18,6 +18,7 @@ from .scheduler import (
     StepLR,
 )
 from .optim import SGD, Adam, AdamW, OptaxOptimizer
+from .plot import plot_schedule
 from .states import OptimState
 
 __version__ = "0.1.0"
@@ -37,4 +38,5 @@ __all__ = [
     "AdamW",
     "StateDictKeyError",
     "LearningRateOverflowWarning",
+    "plot_schedule",
 ]

@@ -314,7 +314,7 @@ class OptaxOptimizer:
     def _set_group_lr(self, index: int, value: Any, name: Optional[str] = None) -> None:
         value = _check_lr_value(name or f"param_groups[{index}]['lr']", value)
         scheduler = self._lr_scheduler
-        scheduler._override(scheduler._refresh().at[index].set(value))
+        scheduler._override(jnp.asarray(scheduler._refresh()).at[index].set(value))
 
     def get_last_lr(self) -> List[jax.Array]:
         """The learning rate of each parameter group (at least one entry)."""

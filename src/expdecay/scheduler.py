@@ -11,6 +11,8 @@ no learning rate is ever baked into compiled code.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
@@ -45,6 +47,15 @@ class StateDictKeyError(KeyError, ValueError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return str(self.args[0]) if self.args else ""
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside expdecay."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class LearningRateOverflowWarning(RuntimeWarning):
@@ -231,22 +242,45 @@ class LRScheduler:
                 f"{type(self).__name__} grows (rate {rate!r} > 1): its learning rate overflows to inf at "
                 f"step {step} ({np.dtype(float_dtype()).name}); {hint}",
                 LearningRateOverflowWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
 
     # ---------------------------------------------------------- current value
-    def _refresh(self) -> jax.Array:
-        """The learning rates the next update applies, recomputed if stale."""
+    _HOST_BLOCK = 64  # steps evaluated per dispatch for eager reads
+
+    def _refresh(self):
+        """The learning rates the next update applies (one per group).
+
+        Traced (inside ``jit``/``for_loop``): a traced array, the cached values
+        if they belong to this step (a manual override), else the schedule.
+        Eager: a numpy array. Reads in a loop are served from a block of the
+        next ``_HOST_BLOCK`` steps, evaluated in one dispatch with the same
+        jitted function (the values are identical to a one-step evaluation), so
+        stepping and reading costs no dispatch per step.
+        """
         epoch, state = self._lr_inputs()
         base, current, tag = state
         if is_tracer(epoch) or is_tracer(tag):
             values = self._select(epoch, state)
-        elif int(tag) != int(epoch):
-            values = self._values_at(int(epoch))
-        else:
-            return current
-        self._store_lrs(epoch, state, values)
-        return values
+            self._store_lrs(epoch, state, values)
+            return values
+        epoch = int(epoch)
+        if int(tag) == epoch:
+            return np.asarray(current)
+        if self._uses_get_lr():  # get_lr reads the states: evaluate at this step only
+            values = self._values_at(epoch)
+            self._store_lrs(epoch, state, values)
+            return np.asarray(values)
+        return self._host_lrs(epoch, base)
+
+    def _host_lrs(self, epoch: int, base) -> np.ndarray:
+        """The schedule at ``epoch`` from the host block, refilled when ``epoch`` leaves it."""
+        block = getattr(self, "_host_block", None)
+        if block is None or block[0] is not base or not 0 <= epoch - block[1] < len(block[2]):
+            steps = np.arange(epoch, min(epoch + self._HOST_BLOCK, max_step() + 1))
+            block = (base, epoch, np.asarray(self._schedule(steps, base)))
+            self._host_block = block
+        return block[2][epoch - block[1]]
 
     # The refresh as a pure function of state values, for an optimizer that computes the learning
     # rates inside its own compiled update: values = _select(*_lr_inputs()), then _store_lrs.
@@ -286,8 +320,12 @@ class LRScheduler:
         return _CurrentLRs(self)
 
     def get_last_lr(self) -> list:
-        """The current learning rate of each group (the ones the next update applies)."""
-        return list(self._refresh())
+        """The current learning rate of each group (the ones the next update applies).
+
+        Python floats eagerly; traced scalars inside ``jit``/``for_loop``.
+        """
+        values = self._refresh()
+        return list(values) if is_tracer(values) else values.tolist()
 
     def __call__(self, count=None):
         """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).
@@ -409,9 +447,13 @@ class _ExponentialFamily(LRScheduler):
 class ExponentialDecayLR(_ExponentialFamily):
     r"""Exponential decay by step count, the optax schedule as a scheduler.
 
-    Same signature, defaults and semantics as ``braintools.optim.ExponentialDecayLR``;
-    the values are :func:`expdecay.exponential_decay`'s (equal to
-    ``optax.exponential_decay``). With ``d = max(step - transition_begin, 0)``:
+    Same signature, defaults and semantics as ``braintools.optim.ExponentialDecayLR``.
+    The values are ``optax.exponential_decay``'s evaluated eagerly at one step,
+    bit for bit below step ``2**24``, in every context: the division by
+    ``decay_steps`` is an exact IEEE division eagerly, under ``jit``, ``vmap``
+    and in ``for_loop`` alike (XLA would otherwise turn it into a multiplication
+    by the reciprocal under ``jit``, 1 ulp off at some steps, as it does for
+    optax and braintools). With ``d = max(step - transition_begin, 0)``:
 
     .. math::
 

@@ -1,0 +1,254 @@
+"""The ``expdecay`` command line: ``preview`` a schedule, or run the ``demo``.
+
+``expdecay preview`` prints the learning rate of an
+:class:`~expdecay.ExponentialDecayLR` at chosen steps, in the format of the
+braintools documentation (``Step 1000: lr = 0.050000``), then the facts people
+otherwise work out by hand: how long the LR is held before
+``transition_begin``, its half-life, the step at which it first reaches
+``end_value``, and its value at the last step. Every number comes from the
+scheduler's :meth:`~expdecay.LRScheduler.lr_at`: the command line has no
+formula of its own.
+
+>>> exit_code = main(["preview", "--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.5",
+...       "--staircase", "--at", "0,1000,2000,3000"])
+ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, transition_begin=0, staircase=True, end_value=None, last_epoch=0)
+Step 0: lr = 0.100000
+Step 1000: lr = 0.050000
+Step 2000: lr = 0.025000
+Step 3000: lr = 0.012500
+half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1000)
+end_value: none (the LR is not bounded)
+last step (3000): lr = 0.012500
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import warnings
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+
+from .plot import PLOT_HINT
+from .scheduler import ExponentialDecayLR
+from .validation import max_step
+
+__all__ = ["main", "build_parser"]
+
+
+# ------------------------------------------------------------------ arguments
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _step_list(text: str) -> List[int]:
+    steps = []
+    for item in text.split(","):
+        try:
+            step = int(item.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated non-negative integers such as 0,1000,5000, got {text!r}"
+            ) from None
+        if not 0 <= step <= max_step():
+            raise argparse.ArgumentTypeError(f"steps must be between 0 and {max_step()}, got {step} in {text!r}")
+        steps.append(step)
+    return steps
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``expdecay`` / ``python -m expdecay``."""
+    parser = argparse.ArgumentParser(
+        prog="expdecay",
+        description="Preview an exponential learning-rate decay schedule, or run the training demo.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{preview,demo}", required=True)
+
+    preview = commands.add_parser(
+        "preview",
+        help="print the learning rate of an ExponentialDecayLR at chosen steps",
+        description="Print step -> learning rate for an ExponentialDecayLR (same arguments and defaults), "
+        "then its hold before transition_begin, half-life, the step where it reaches end_value, "
+        "and its value at the last step.",
+    )
+    preview.add_argument("--base-lr", type=float, default=1e-3, help="initial learning rate (default: 0.001)")
+    preview.add_argument("--decay-steps", type=int, default=1000, help="steps per factor of decay_rate (default: 1000)")
+    preview.add_argument("--decay-rate", type=float, default=0.96, help="<1 decays, >1 grows (default: 0.96)")
+    preview.add_argument("--transition-begin", type=int, default=0, help="steps to hold base_lr first (default: 0)")
+    preview.add_argument("--staircase", action="store_true", help="decay in jumps every decay_steps")
+    preview.add_argument("--end-value", type=float, default=None,
+                         help="bound: lower when decay_rate < 1, upper when > 1 (default: none)")
+    preview.add_argument("--steps", type=_positive_int, default=None,
+                         help="length of the run; its last step is STEPS - 1 (default: 5000, or up to the "
+                              "largest --at step)")
+    where = preview.add_mutually_exclusive_group()
+    where.add_argument("--every", type=_positive_int, default=None,
+                       help="print every EVERY steps from 0 (default: STEPS / 10)")
+    where.add_argument("--at", type=_step_list, default=None, metavar="S1,S2,...",
+                       help="print exactly these steps, e.g. 0,1000,5000")
+    preview.add_argument("--plot", metavar="FILE.png", default=None,
+                         help=f"also draw the schedule up to the last step into FILE.png (needs matplotlib: {PLOT_HINT})")
+    preview.set_defaults(subparser=preview)
+
+    demo = commands.add_parser(
+        "demo",
+        help="train a small brainstate model with continuous and staircase decay",
+        description="Train a small brainstate MLP on synthetic data with Adam, once with continuous and once "
+        "with staircase ExponentialDecayLR, in a compiled loop; print loss and learning rate at milestones; "
+        "draw both runs into one PNG.",
+    )
+    demo.add_argument("--steps", type=_positive_int, default=None, help="training steps per run (default: 2000)")
+    demo.add_argument("--out", default="expdecay-demo.png", metavar="FILE.png",
+                      help="where to write the figure (default: expdecay-demo.png)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default: 0)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+# ------------------------------------------------------------------- preview
+def _first_step(predicate: Callable[[int], bool], lo: int, hi: int) -> Optional[int]:
+    """The smallest step in ``[lo, hi]`` where a monotone ``predicate`` holds, or None."""
+    if not predicate(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if predicate(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def lr_decimals(values: Sequence[float]) -> int:
+    """Six decimals, as braintools prints, or more to show 3 significant digits of small values."""
+    nonzero = [abs(v) for v in values if v]
+    if not nonzero:
+        return 6
+    return int(min(max(6, 2 - math.floor(math.log10(min(nonzero)))), 15))
+
+
+def _preview(args: argparse.Namespace) -> int:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scheduler = ExponentialDecayLR(
+                base_lr=args.base_lr,
+                decay_steps=args.decay_steps,
+                decay_rate=args.decay_rate,
+                transition_begin=args.transition_begin,
+                staircase=args.staircase,
+                end_value=args.end_value,
+            )
+    except (TypeError, ValueError, OverflowError) as error:
+        args.subparser.error(str(error))  # argparse's usage message and exit code 2
+    for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
+        print(f"expdecay: warning: {warning.message}", file=sys.stderr)
+    if args.steps is None:
+        steps = max(args.at) + 1 if args.at else 5000
+    else:
+        steps = args.steps
+    last = steps - 1
+    if args.at is not None:
+        table = list(args.at)
+    else:
+        table = list(range(0, steps, args.every or max(steps // 10, 1)))
+
+    def lr(step: int) -> float:
+        return float(scheduler.lr_at(step)[0])
+
+    values = [float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]]
+    base, end = lr(0), args.end_value
+    facts = [base, lr(last)] + ([end] if end else [])
+    digits = lr_decimals(values + facts)
+
+    def fmt(value: float) -> str:
+        return f"{value:.{digits}f}"
+
+    print(repr(scheduler))
+    for step, value in zip(table, values):
+        print(f"Step {step}: lr = {fmt(value)}")
+
+    rate, begin = scheduler.decay_rate, scheduler.transition_begin
+
+    def first_step_reaching(target) -> Optional[int]:
+        """The first step at which the LR has fallen (decay) or grown (growth) to ``target``."""
+        if rate < 1:
+            return _first_step(lambda s: lr(s) <= target, 0, max_step())
+        return _first_step(lambda s: lr(s) >= target, 0, max_step())
+
+    if begin:
+        print(f"hold: lr = base_lr = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}")
+    if rate == 1.0 or base == 0.0:
+        print("half-life: none (the LR is constant)")
+    else:
+        name, target = ("half-life", base / 2) if rate < 1 else ("doubling time", base * 2)
+        at = first_step_reaching(target)
+        relation = "falls to base_lr / 2" if rate < 1 else "grows to 2 * base_lr"
+        if at is None and end is not None:
+            print(f"{name}: none (end_value = {fmt(end)} stops the LR before it {relation.split(' ', 1)[0]} that far)")
+        elif at is None:
+            print(f"{name}: more than {max_step()} steps")
+        else:
+            since = f"; the decay begins at step {begin}" if begin else ""
+            print(f"{name}: {at - begin} steps (the LR first {relation} = {fmt(target)} at step {at}{since})")
+    if end is None:
+        print("end_value: none (the LR is not bounded)")
+    else:
+        bound = np.asarray(end, dtype=scheduler.lr_at(0).dtype)
+        kind = "lower" if rate < 1 else "upper"
+        at = first_step_reaching(bound)
+        if at is None:
+            print(f"end_value: {fmt(end)} ({kind} bound), not reached within {max_step()} steps")
+        else:
+            beyond = f", after the last step ({last})" if at > last else ""
+            print(f"end_value: {fmt(end)} ({kind} bound), first reached at step {at}{beyond}")
+    print(f"last step ({last}): lr = {fmt(lr(last))}")
+
+    if args.plot:
+        return _plot_preview(scheduler, last, args.plot)
+    return 0
+
+
+def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
+    from .plot import new_figure, plot_schedule
+
+    try:
+        figure = new_figure(figsize=(8, 4.5))
+    except ImportError as error:
+        print(f"expdecay: cannot write {path}: {error}", file=sys.stderr)
+        return 1
+    ax = figure.subplots()
+    steps = np.unique(np.linspace(0, last, num=min(last + 1, 4001)).astype(np.int64))
+    if scheduler.transition_begin:
+        ax.axvline(scheduler.transition_begin, color="0.6", linestyle=":", label="transition_begin")
+    if scheduler.end_value is not None:
+        ax.axhline(scheduler.end_value, color="0.6", linestyle="--", label="end_value")
+    plot_schedule(scheduler, steps, ax=ax, labels=["learning rate"])
+    ax.set_title(repr(scheduler).replace(", transition_begin", ",\ntransition_begin"), fontsize="medium")
+    figure.savefig(path, dpi=120)
+    print(f"wrote {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
+
+    Bad arguments, including values the schedulers reject, print argparse's
+    usage message and exit with code 2.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "preview":
+        return _preview(args)
+    from .demo import run_demo
+
+    return run_demo(steps=args.steps, out=args.out, seed=args.seed, progress=not args.no_progress)

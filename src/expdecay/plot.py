@@ -1,0 +1,120 @@
+"""Plots of learning-rate schedules (needs matplotlib: ``pip install 'expdecay[plot]'``).
+
+matplotlib is imported when a plot is drawn, never when :mod:`expdecay` is
+imported, so the library itself does not depend on it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from .scheduler import LRScheduler
+
+__all__ = ["plot_schedule", "new_figure"]
+
+PLOT_HINT = "pip install 'expdecay[plot]'"
+
+Schedule = Union[LRScheduler, Callable[[Any], Any]]
+
+
+def _require_matplotlib():
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(f"plotting needs matplotlib, which is not installed: {PLOT_HINT}") from error
+    return matplotlib
+
+
+def new_figure(**kwargs):
+    """A :class:`matplotlib.figure.Figure` that needs no GUI backend (for saving to files)."""
+    _require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **kwargs)
+
+
+def _default_label(schedule: Schedule) -> str:
+    """The class name and the hyperparameters that differ from their defaults."""
+    if not isinstance(schedule, LRScheduler):
+        return getattr(schedule, "__name__", type(schedule).__name__)
+    defaults = {
+        name: p.default for name, p in inspect.signature(type(schedule)).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    described = {"base_lr": schedule.base_lrs[0] if schedule.num_groups == 1 else schedule.base_lrs}
+    described.update(schedule._describe())
+    args = ", ".join(f"{k}={v!r}" for k, v in described.items() if k not in defaults or defaults[k] != v)
+    return f"{type(schedule).__name__}({args})"
+
+
+def _values(schedule: Schedule, steps: np.ndarray) -> np.ndarray:
+    """Learning rates at ``steps``, shape ``(len(steps), groups)``."""
+    if isinstance(schedule, LRScheduler):
+        values = schedule.lr_at(steps)
+    elif callable(schedule):
+        values = schedule(steps)
+    else:
+        raise TypeError(f"expected a scheduler or a schedule function (step -> learning rate), got {schedule!r}")
+    values = np.asarray(values, dtype=np.float64)
+    return values.reshape(len(steps), -1)
+
+
+def plot_schedule(
+    schedulers: Union[Schedule, Sequence[Schedule]],
+    steps: Union[int, Sequence[int], np.ndarray],
+    ax=None,
+    labels: Optional[Sequence[str]] = None,
+):
+    """Draw one or several learning-rate schedules against the step; return the Axes.
+
+    Args:
+      schedulers: a scheduler (anything with :meth:`~expdecay.LRScheduler.lr_at`),
+        a schedule function such as :func:`expdecay.exponential_decay`'s or
+        optax's, or a list of them, overlaid.
+      steps: an integer ``n`` for steps ``0 .. n-1``, or the steps to evaluate.
+      ax: the matplotlib Axes to draw on (default: ``matplotlib.pyplot.gca()``).
+      labels: one legend label per schedule (default: the class name and the
+        arguments that differ from their defaults). A scheduler with several
+        parameter groups draws one line per group, labelled ``[group i]``.
+
+    Evaluating a schedule never changes a scheduler's state.
+
+    >>> from matplotlib.figure import Figure
+    >>> from expdecay import ExponentialDecayLR, plot_schedule
+    >>> continuous = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5)
+    >>> staircase = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, staircase=True)
+    >>> ax = plot_schedule([continuous, staircase], 5000, ax=Figure().subplots())
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['ExponentialDecayLR(base_lr=0.1, decay_rate=0.5)', 'ExponentialDecayLR(base_lr=0.1, decay_rate=0.5, staircase=True)']
+    """
+    _require_matplotlib()
+    if isinstance(schedulers, LRScheduler) or (callable(schedulers) and not isinstance(schedulers, (list, tuple))):
+        schedulers = [schedulers]
+    schedulers = list(schedulers)
+    if not schedulers:
+        raise ValueError("schedulers must not be empty")
+    if labels is None:
+        labels = [_default_label(s) for s in schedulers]
+    elif isinstance(labels, str) or len(labels) != len(schedulers):
+        raise ValueError(f"labels must be a list with one label per schedule ({len(schedulers)}), got {labels!r}")
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        steps = np.arange(int(steps))
+    steps = np.asarray(steps)
+    if steps.ndim != 1 or steps.size == 0 or not np.issubdtype(steps.dtype, np.integer):
+        raise ValueError(f"steps must be a positive integer or a non-empty 1-D list of integers, got {steps!r}")
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
+    for schedule, label in zip(schedulers, labels):
+        values = _values(schedule, steps)
+        for group in range(values.shape[1]):
+            suffix = f" [group {group}]" if values.shape[1] > 1 else ""
+            ax.plot(steps, values[:, group], label=f"{label}{suffix}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.legend(fontsize="small")
+    return ax
