@@ -38,7 +38,8 @@ def test_every_example_has_a_test():
     tested = {"reference_1_continuous.py", "reference_2_staircase.py", "reference_3_delayed.py",
               "reference_4_end_value.py", "reference_5_fine_tuning.py", "reference_6_vs_exponential_lr.py",
               "train_brainstate.py", "optax_exponential_decay.py", "resume_from_checkpoint.py",
-              "migrate_from_braintools/train_braintools.py", "migrate_from_braintools/train_expdecay.py"}
+              "migrate_from_braintools/train_braintools.py", "migrate_from_braintools/train_expdecay.py",
+              "data_parallel.py"}  # tested in its own processes by tests/test_data_parallel.py
     assert {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.py")} == tested
 
 

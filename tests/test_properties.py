@@ -54,7 +54,8 @@ def envelope(cfg):
     if cls is ConstantLR:  # base * factor, then base
         factor = float(F32(cfg["factor"]))
         scaled = base * factor * (1 - ULP), base * factor * (1 + ULP)  # one float32 rounding of the product
-        return int(np.sign(1.0 - factor)), np.minimum(base, scaled[0]), np.maximum(base, scaled[1])
+        lower = np.where(scaled[0] < TINY, 0.0, scaled[0])  # a subnormal product is flushed to zero (documented)
+        return int(np.sign(1.0 - factor)), np.minimum(base, lower), np.maximum(base, scaled[1])
     rate = cfg.get("decay_rate", cfg.get("gamma"))
     end = cfg.get("end_value")
     end = None if end is None else float(F32(end))
