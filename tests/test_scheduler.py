@@ -229,3 +229,22 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "ok"
+
+
+def test_assigning_last_epoch_jumps_instead_of_replacing_the_state():
+    s = StepLR(base_lr=1.0, step_size=2, gamma=0.5)
+    state = s.last_epoch
+    s.last_epoch = 4  # a braintools-era habit: behaves like step(4)
+    assert s.last_epoch is state and s.last_epoch.value == 4
+    assert float(s.get_last_lr()[0]) == 0.25
+    with pytest.raises(ValueError, match="last_epoch"):
+        s.last_epoch = -1
+    with pytest.raises(TypeError, match="last_epoch"):
+        s.last_epoch = expdecay.OptimState(3)
+    assert s.last_epoch is state and s.last_epoch.value == 4
+
+
+def test_constant_lr_factor_that_overflows_is_rejected():
+    with pytest.raises(ValueError, match="factor"):
+        ConstantLR(base_lr=10.0, factor=1e38)
+    assert float(ConstantLR(base_lr=10.0, factor=1e30).lr_at(0)[0]) == pytest.approx(1e31, rel=1e-6)

@@ -16,6 +16,7 @@ import sys
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
+import brainstate
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -137,11 +138,26 @@ class LRScheduler:
         epoch = check_epoch("last_epoch", last_epoch)
         self.optimizer = None
         self._base_lrs_py = base_lrs
-        self.last_epoch = OptimState(epoch)
+        self._last_epoch = OptimState(epoch)
         # (base LRs, current LRs, the epoch the current ones belong to or _STALE): one state, so a
         # compiled step threads one value for all three, and a refresh writes once
         base = jnp.asarray(base_lrs, float_dtype())
         self._lrs = OptimState((base, base, _STALE))
+
+    @property
+    def last_epoch(self) -> OptimState:
+        """The step counter, a :class:`~expdecay.OptimState`: read ``last_epoch.value``.
+
+        Assigning an integer (``scheduler.last_epoch = 10``) jumps there, as
+        ``step(10)`` does, instead of replacing the state.
+        """
+        return self._last_epoch
+
+    @last_epoch.setter
+    def last_epoch(self, value: int) -> None:
+        if isinstance(value, brainstate.State):
+            raise TypeError(f"last_epoch must be assigned an integer step, got a {type(value).__name__}")
+        self.step(check_epoch("last_epoch", value))
 
     # ------------------------------------------------------------------ groups
     @property
@@ -577,6 +593,9 @@ class ConstantLR(LRScheduler):
         factor = check_real("factor", factor, nonnegative=True)
         total_iters = check_int("total_iters", total_iters)
         super().__init__(base_lr, last_epoch)
+        scaled = np.asarray(self._base_lrs_py, float_dtype()) * np.asarray(factor, float_dtype())
+        if not np.all(np.isfinite(scaled)):
+            raise ValueError(f"factor={factor!r} times base_lr overflows {np.dtype(float_dtype()).name}: got {factor!r}")
         self._hparams = dict(factor=factor, total_iters=total_iters)
 
     def _schedule(self, steps, base_lrs):
