@@ -39,6 +39,7 @@ import numpy as np
 import optax
 
 import expdecay
+from expdecay import count_compilations
 
 try:
     import braintools
@@ -381,22 +382,11 @@ def _compiles(contender: str, steps: int) -> dict:
         else:
             jitted = brainstate.transform.jit(step)
             run = lambda: jitted(X)  # noqa: E731
-        events = []
-
-        def listener(event, duration, **kwargs):
-            if event == "/jax/core/compile/backend_compile_duration":
-                events.append(event)
-
-        jax.monitoring.register_event_duration_secs_listener(listener)
-        try:
+        with count_compilations() as events:
             run()
             first = len(events)
             for _ in range(steps - 1):
                 run()
-        finally:
-            # jax < 0.7 (the jax of Python 3.10) has only the private name
-            (getattr(jax.monitoring, "unregister_event_duration_listener", None) or \
-                jax._src.monitoring._unregister_event_duration_listener_by_callback)(listener)
         counts[mode] = [first, len(events) - first]
     return counts
 

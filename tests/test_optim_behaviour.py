@@ -15,7 +15,7 @@ import optax
 import pytest
 
 import expdecay
-from expdecay import SGD, Adam, AdamW, ConstantLR, ExponentialDecayLR, OptaxOptimizer, StepLR
+from expdecay import SGD, Adam, AdamW, ConstantLR, ExponentialDecayLR, OptaxOptimizer, StepLR, count_compilations
 from conftest import braintools_optim
 from optim_support import W1, W2, grad_of, host, make_model, train_optax, values_of, worst_relative
 
@@ -357,28 +357,17 @@ def test_jit_and_for_loop_trace_once_and_match_eager():
 
 
 def test_eager_steps_compile_nothing_after_the_first():
-    compiles = []
-
-    def listener(event, duration, **kwargs):
-        if event == "/jax/core/compile/backend_compile_duration":
-            compiles.append(event)
-
     params = make_model().states(brainstate.ParamState)
     scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=10, decay_rate=0.9)
     optimizer = AdamW(lr=scheduler).register_trainable_weights(params)
     grads = grad_of(values_of(params))
     optimizer.step(grads)
     scheduler.step()
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
+    with count_compilations() as compiles:
         for _ in range(50):
             optimizer.step(grads)
             scheduler.step()
             float(optimizer.current_lr)
-    finally:
-        # jax < 0.7 (the jax of Python 3.10) has only the private name
-        (getattr(jax.monitoring, "unregister_event_duration_listener", None) or \
-            jax._src.monitoring._unregister_event_duration_listener_by_callback)(listener)
     assert compiles == []
     assert int(optimizer.step_count.value) == 51
 

@@ -18,6 +18,7 @@ from .scheduler import (
     StepLR,
 )
 from .optim import SGD, Adam, AdamW, OptaxOptimizer
+from .diagnostics import count_compilations
 from .plot import plot_schedule
 from .states import OptimState
 
@@ -39,4 +40,5 @@ __all__ = [
     "StateDictKeyError",
     "LearningRateOverflowWarning",
     "plot_schedule",
+    "count_compilations",
 ]
