@@ -251,3 +251,23 @@ def test_constant_lr_factor_that_overflows_is_rejected():
     with pytest.raises(ValueError, match="factor"):
         ConstantLR(base_lr=10.0, factor=1e38)
     assert float(ConstantLR(base_lr=10.0, factor=1e30).lr_at(0)[0]) == pytest.approx(1e31, rel=1e-6)
+
+
+def test_base_lrs_item_assignment_writes_through_like_braintools_and_reaches_compiled_steps():
+    import brainstate
+
+    s = ExponentialDecayLR(base_lr=[0.1, 0.01], decay_steps=10, decay_rate=0.5)
+    read = brainstate.transform.jit(lambda: s.current_lrs.value)
+    np.testing.assert_allclose(np.asarray(read()), [0.1, 0.01], rtol=1e-7)
+    s.step(10)
+    s.base_lrs[0] = 1.0
+    assert s.base_lrs == [1.0, 0.01]
+    np.testing.assert_allclose(s.get_last_lr(), [0.5, 0.005], rtol=1e-7)  # hand formula: base * 0.5**1
+    np.testing.assert_allclose(np.asarray(read()), [0.5, 0.005], rtol=1e-7)  # the compiled read sees it
+    before = s.state_dict()
+    with pytest.raises(ValueError, match=r"base_lrs\[1\]"):
+        s.base_lrs[1] = -0.5
+    with pytest.raises(TypeError, match="assign scheduler.base_lrs"):
+        s.base_lrs.append(0.3)
+    assert s.state_dict() == before
+    assert type(before["base_lrs"]) is list

@@ -386,7 +386,7 @@ class OptaxOptimizer:
         group = _Group(entries, weight_decay)
         state = OptimState(self._init_group_state(group))
         index = len(self._groups)
-        base_lrs = self._lr_scheduler.base_lrs
+        base_lrs = list(self._lr_scheduler.base_lrs)
         if index >= len(base_lrs):
             base_lrs += [base_lrs[-1]] * (index - len(base_lrs)) + [base_lrs[0] if lr is None else lr]
         elif lr is not None:

@@ -117,6 +117,31 @@ class _CurrentLRs:
         self._scheduler._override(values)
 
 
+class _BaseLRs(list):
+    """``scheduler.base_lrs``: item assignment writes through to the scheduler."""
+
+    def __init__(self, scheduler: "LRScheduler", values: List[float]):
+        super().__init__(values)
+        self._scheduler = scheduler
+
+    def __setitem__(self, index, value) -> None:
+        values = list(self)
+        values[index] = value
+        if len(values) != len(self):
+            raise ValueError(f"base_lrs[{index!r}] = {value!r} would change the number of parameter groups")
+        self._scheduler.base_lrs = values  # validates before anything changes
+        super().__setitem__(slice(None), self._scheduler._base_lrs_py)
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError(
+            "scheduler.base_lrs supports item assignment (base_lrs[i] = x); "
+            "to change the list, assign scheduler.base_lrs = [...]"
+        )
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _fixed
+    __delitem__ = __iadd__ = __imul__ = _fixed
+
+
 class LRScheduler:
     """Base class of all schedulers, compatible with ``braintools.optim.LRScheduler``.
 
@@ -162,8 +187,13 @@ class LRScheduler:
     # ------------------------------------------------------------------ groups
     @property
     def base_lrs(self) -> List[float]:
-        """The initial learning rate of each parameter group (a copy)."""
-        return list(self._base_lrs_py)
+        """The initial learning rate of each parameter group.
+
+        A list; ``scheduler.base_lrs[i] = x`` changes group ``i``'s base LR (as
+        in braintools), ``scheduler.base_lrs = [...]`` replaces them all. Both
+        are validated, and a compiled step sees the change (it is a state).
+        """
+        return _BaseLRs(self, self._base_lrs_py)
 
     @base_lrs.setter
     def base_lrs(self, value: Union[float, Sequence[float]]) -> None:
@@ -391,7 +421,7 @@ class LRScheduler:
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
         return {
             "last_epoch": int(epoch),
-            "base_lrs": self.base_lrs,
+            "base_lrs": list(self._base_lrs_py),
             "current_lrs": _lr_list(self._refresh()),
         }
 
