@@ -41,7 +41,7 @@ import optax
 from .scheduler import ConstantLR, LRScheduler, StateDictKeyError, _Hyperparameter
 from .states import OptimState
 from .update import GroupLayout, LRSource, UpdateRule, apply_update, init_state
-from .validation import check_bool, check_int, check_lrs, check_real, is_tracer, max_step
+from .validation import check_bool, check_int, check_lrs, check_real, is_tracer, max_step, saturating_increment
 
 __all__ = ["OptaxOptimizer", "SGD", "Adam", "AdamW"]
 
@@ -76,8 +76,8 @@ def _check_lr_value(name: str, value: Any) -> Any:
     return value if is_tracer(value) else check_real(name, value, nonnegative=True)
 
 
-def _coupled_decay(weight_decay: float) -> list:
-    """L2 weight decay added to the gradient (SGD, Adam: before momentum / moments)."""
+def _weight_decay(weight_decay: float) -> list:
+    """``+ weight_decay * params``: before the moments it is coupled L2 (SGD, Adam), after them decoupled (AdamW)."""
     return [optax.add_decayed_weights(weight_decay)] if weight_decay > 0 else []
 
 
@@ -254,7 +254,7 @@ class OptaxOptimizer:
 
     @staticmethod
     def _transforms(weight_decay: float) -> list:
-        return _coupled_decay(weight_decay) + [optax.scale_by_adam()]
+        return _weight_decay(weight_decay) + [optax.scale_by_adam()]
 
     def _setup(self, tx, lr, weight_decay, grad_clip_norm, grad_clip_value, hparams: dict) -> None:
         """Validate the shared arguments, then (only then) build the optimizer."""
@@ -431,7 +431,7 @@ class OptaxOptimizer:
         if isinstance(count, int):  # eager
             self.step_count.value = count + 1 if count < max_step() else count
         else:  # traced (or a device array): saturate, as optax's counts do, instead of wrapping to a negative count
-            self.step_count.value = jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
+            self.step_count.value = saturating_increment(count)
 
     def update(self, grads: Any) -> None:
         """Alias of :meth:`step` (braintools API)."""
@@ -449,7 +449,7 @@ class OptaxOptimizer:
         count = self.step_count.value
         if is_tracer(count):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        lrs = [float(v) for v in np.asarray(self._lr_scheduler._refresh())]
+        lrs = self._lr_scheduler.get_last_lr()
         host = lambda tree: jax.tree.map(np.array, tree)  # noqa: E731
         return {
             "step_count": int(count),
@@ -484,7 +484,7 @@ class OptaxOptimizer:
         targets = (self.opt_state,) + tuple(self.param_groups_opt_states)
         new_states = [_matching("state_dict['opt_state']" if i == 0 else f"state_dict['param_groups_opt_states']['{i - 1}']",
                                 s, t.value) for i, (s, t) in enumerate(zip(saved, targets))]
-        lrs = np.asarray(self._lr_scheduler._refresh()).tolist()
+        lrs = self._lr_scheduler.get_last_lr()
         groups = _mapping("state_dict['param_groups']", state_dict.get("param_groups"))
         for i, g in enumerate(self._groups):
             entry = groups.get(str(i), groups.get(i))
@@ -596,7 +596,7 @@ class SGD(OptaxOptimizer):
     @staticmethod
     def _transforms(weight_decay: float, momentum: float, nesterov: bool) -> list:
         momentum_tx = [optax.trace(decay=momentum, nesterov=nesterov)] if momentum > 0 else []
-        return _coupled_decay(weight_decay) + momentum_tx
+        return _weight_decay(weight_decay) + momentum_tx
 
 
 class Adam(OptaxOptimizer):
@@ -636,7 +636,7 @@ class Adam(OptaxOptimizer):
     @staticmethod
     def _transforms(weight_decay: float, betas: Tuple[float, float], eps: float, amsgrad: bool) -> list:
         scale = optax.scale_by_amsgrad if amsgrad else optax.scale_by_adam
-        return _coupled_decay(weight_decay) + [scale(b1=betas[0], b2=betas[1], eps=eps)]
+        return _weight_decay(weight_decay) + [scale(b1=betas[0], b2=betas[1], eps=eps)]
 
 
 class AdamW(OptaxOptimizer):
@@ -670,5 +670,4 @@ class AdamW(OptaxOptimizer):
 
     @staticmethod
     def _transforms(weight_decay: float, betas: Tuple[float, float], eps: float) -> list:
-        decay = [optax.add_decayed_weights(weight_decay)] if weight_decay > 0 else []
-        return [optax.scale_by_adam(b1=betas[0], b2=betas[1], eps=eps)] + decay
+        return [optax.scale_by_adam(b1=betas[0], b2=betas[1], eps=eps)] + _weight_decay(weight_decay)

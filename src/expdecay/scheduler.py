@@ -23,7 +23,8 @@ import numpy as np
 
 from .schedules import check_decay, constant_values, exponential_values, float_dtype, multistep_values
 from .states import OptimState
-from .validation import check_bool, check_epoch, check_int, check_lrs, check_real, is_tracer, max_step
+from .validation import (check_bool, check_epoch, check_int, check_lrs, check_real, is_tracer, max_step,
+                         saturating_increment)
 
 __all__ = [
     "LRScheduler",
@@ -89,10 +90,6 @@ class _Hyperparameter:
             f"{type(obj).__name__}.{self.name} is fixed at construction (got {value!r}); "
             f"build a new scheduler, or use load_state_dict / step(epoch) to change its state"
         )
-
-
-def _lr_list(values) -> List[float]:
-    return [float(v) for v in np.asarray(values).reshape(-1)]
 
 
 class _CurrentLRs:
@@ -392,7 +389,7 @@ class LRScheduler:
                     raise OverflowError(f"last_epoch cannot advance past {max_step()}, the largest step JAX's default integer holds")
                 self.last_epoch.value = current + 1
             else:  # compiled code cannot raise: saturate (as optax's counts do) instead of wrapping to a negative step
-                self.last_epoch.value = jnp.where(current < jnp.iinfo(current.dtype).max, current + 1, current)
+                self.last_epoch.value = saturating_increment(current)
         else:
             epoch = check_epoch("epoch", epoch)
             self.last_epoch.value = epoch
@@ -422,7 +419,7 @@ class LRScheduler:
         return {
             "last_epoch": int(epoch),
             "base_lrs": list(self._base_lrs_py),
-            "current_lrs": _lr_list(self._refresh()),
+            "current_lrs": self.get_last_lr(),
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .validation import check_bool, check_int, check_real, is_tracer
+from .validation import check_bool, check_int, check_real, float_dtype, is_tracer
 
 __all__ = [
     "exponential_decay",
@@ -33,11 +33,6 @@ __all__ = [
 ]
 
 ArrayLike = Union[float, Sequence[float], jax.Array, np.ndarray]
-
-
-def float_dtype() -> np.dtype:
-    """JAX's default float: float32, or float64 when x64 is enabled."""
-    return jnp.result_type(float)
 
 
 def _outer(p: jax.Array, init_values: jax.Array) -> jax.Array:

@@ -12,6 +12,7 @@ import numbers
 from typing import Any, List
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
 
@@ -23,6 +24,8 @@ __all__ = [
     "check_lrs",
     "check_epoch",
     "max_step",
+    "float_dtype",
+    "saturating_increment",
 ]
 
 _MAX_STEP = {False: int(np.iinfo(np.int32).max), True: int(np.iinfo(np.int64).max)}
@@ -33,9 +36,18 @@ def max_step() -> int:
     return _MAX_STEP[bool(jax.config.jax_enable_x64)]
 
 
-def _float_info() -> np.finfo:
-    """Range of JAX's default float (float32, or float64 with x64): what every number is computed in."""
-    return np.finfo(np.float64 if jax.config.jax_enable_x64 else np.float32)
+def float_dtype() -> np.dtype:
+    """JAX's default float: float32, or float64 when x64 is enabled (what every LR is computed in)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def saturating_increment(count: Any) -> Any:
+    """``count + 1`` for a traced step count, held at its dtype's maximum instead of wrapping.
+
+    Compiled code cannot raise, so a counter at ``2**31 - 1`` stays there (as
+    optax's counts do) rather than becoming a negative step.
+    """
+    return jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
 
 
 def is_tracer(value: Any) -> bool:
@@ -112,7 +124,7 @@ def check_real(
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {raw!r}")
-    info = _float_info()
+    info = np.finfo(float_dtype())
     if abs(value) > float(info.max):
         raise ValueError(f"{name} must be finite in {info.dtype} (at most {info.max:g} in magnitude), got {raw!r}")
     if positive and value <= 0:
