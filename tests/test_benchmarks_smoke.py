@@ -24,4 +24,4 @@ def test_benchmark_smoke_mode_prints_every_row():
         assert f"| {contender} |" in out, f"missing row {contender!r}:\n{out}"
     targets = [line for line in out.splitlines() if line.startswith("| (") and line.rstrip().endswith(
         ("| met |", "| MISSED |", "| n/a (braintools not installed) |"))]
-    assert len(targets) == 16, "\n".join(targets)
+    assert len(targets) == 19, "\n".join(targets)

@@ -264,7 +264,7 @@ def test_resume_from_state_dicts_is_identical_to_an_uninterrupted_run(through, t
     params, optimizer, scheduler = build_adam(0)
     run_steps(params, optimizer, scheduler, 13)
     save(through, tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
-    run_steps(params, optimizer, scheduler, 5)  # steps after saving (they donate buffers) leave the save intact
+    run_steps(params, optimizer, scheduler, 5)  # steps after saving leave the save intact
 
     params, optimizer, scheduler = build_adam(1)  # different initial weights: all must come from the checkpoint
     restore(through, tmp_path / "checkpoint", params, optimizer, scheduler)
@@ -373,19 +373,20 @@ def test_eager_steps_compile_nothing_after_the_first():
 
 
 # -------------------------------------------------------------- donation
-def test_parameter_buffers_are_donated():
+def test_parameter_buffers_are_donated_when_asked():
     w = brainstate.ParamState(jnp.zeros(5))
-    optimizer = Adam(lr=0.1).register_trainable_weights({"w": w})
+    optimizer = Adam(lr=0.1, donate_buffers=True).register_trainable_weights({"w": w})
     old_w, old_mu = w.value, optimizer.opt_state.value[0].mu["w"]
     optimizer.step({"w": jnp.ones(5)})
     assert old_w.is_deleted() and old_mu.is_deleted()
     assert not w.value.is_deleted()
 
 
-def test_states_sharing_one_buffer_still_update():
+@pytest.mark.parametrize("donate", [False, True])
+def test_states_sharing_one_buffer_still_update(donate):
     shared = jnp.zeros(3)
     a, b = brainstate.ParamState(shared), brainstate.ParamState(shared)
-    optimizer = SGD(lr=0.5).register_trainable_weights({"a": a, "b": b})
+    optimizer = SGD(lr=0.5, donate_buffers=donate).register_trainable_weights({"a": a, "b": b})
     optimizer.step({"a": jnp.ones(3), "b": 2 * jnp.ones(3)})
     np.testing.assert_array_equal(np.asarray(a.value), -0.5)
     np.testing.assert_array_equal(np.asarray(b.value), -1.0)

@@ -7,8 +7,10 @@ the results back. The learning rates come in as arguments: the array itself,
 or the scheduler's state values (step count, base and cached learning rates),
 from which the update computes them with the scheduler's pure refresh, so an
 eager step is one compiled call and a compiled update never holds a stale
-learning rate. Parameter and optimizer-state buffers are donated, so a
-step does not keep a second copy of either alive.
+learning rate. Buffers are donated only when the caller asks for it
+(``donate=True``; the optimizers' ``donate_buffers`` argument): a donated
+buffer is deleted, and any other reference to it (a snapshot of a parameter,
+an array shared by two states) would be dead after the step.
 
 The :class:`UpdateRule` is the static, hashable description of the update
 (algorithm, hyperparameters, group layout): two optimizers built with the same
@@ -152,17 +154,18 @@ _donating = jax.jit(_apply_update, static_argnums=0, donate_argnums=(1, 3))
 _copying = jax.jit(_apply_update, static_argnums=0)
 
 
-def apply_update(rule: UpdateRule, params, grads, opt_states, lr_input):
+def apply_update(rule: UpdateRule, params, grads, opt_states, lr_input, donate: bool = False):
     """``(new_params, new_opt_states, lrs)``: one compiled call for all groups.
 
     ``params`` and ``grads`` are tuples (one per group) of tuples (one per
     parameter ``State``) of values; ``opt_states`` a tuple of optax states.
     ``lr_input`` is the array of learning rates (at least one per group), or,
     when ``rule.lrs`` is set, the arguments of its ``select``; ``lrs`` are the
-    learning rates applied. Parameter and state buffers are donated unless one
-    buffer appears twice in the inputs (XLA cannot donate those), in which case
-    nothing is donated.
+    learning rates applied. Nothing is donated unless ``donate`` is true; then
+    the parameter and optimizer-state buffers are, unless one buffer appears
+    twice in the inputs (XLA cannot donate those), in which case nothing is.
     """
-    leaves = jax.tree.leaves((params, opt_states, grads))
-    distinct = len({id(x) for x in leaves}) == len(leaves)
-    return (_donating if distinct else _copying)(rule, params, grads, opt_states, lr_input)
+    if donate:
+        leaves = jax.tree.leaves((params, opt_states, grads))
+        donate = len({id(x) for x in leaves}) == len(leaves)
+    return (_donating if donate else _copying)(rule, params, grads, opt_states, lr_input)
