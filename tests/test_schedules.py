@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from expdecay import exponential_decay
-from expdecay.schedules import constant_values, exponential_values, multistep_values
+from expdecay.functional import constant_values, exponential_values, multistep_values
 
 configs = st.fixed_dictionaries(
     {

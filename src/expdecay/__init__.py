@@ -6,7 +6,7 @@
 (0, 0.1)
 """
 
-from .schedules import exponential_decay
+from .functional import exponential_decay
 from .scheduler import (
     ConstantLR,
     ExponentialDecayLR,

@@ -4,7 +4,7 @@ A scheduler holds three :class:`~expdecay.OptimState` values: ``last_epoch``
 (the step counter), the per-group base learning rates, and a cache of the
 current learning rates tagged with the epoch it belongs to. ``step()`` only
 advances the counter; the learning rates are computed by one jitted call
-(:mod:`expdecay.schedules`) when they are read and the cache is stale. Under
+(:mod:`expdecay.functional`) when they are read and the cache is stale. Under
 ``brainstate.transform.jit`` and ``for_loop`` all three are traced inputs, so
 no learning rate is ever baked into compiled code.
 """
@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .schedules import check_decay, constant_values, exponential_values, float_dtype, multistep_values
+from .functional.exponential import check_decay, constant_values, exponential_values, float_dtype, multistep_values
 from .states import OptimState
 from .validation import (check_bool, check_epoch, check_int, check_lrs, check_real, is_tracer, max_step,
                          saturating_increment)
@@ -469,7 +469,7 @@ class _ExponentialFamily(LRScheduler):
     """``base_lr * rate ** exponent(step)``: one core, several parameterisations.
 
     Subclasses only translate their constructor arguments into the arguments
-    of :func:`expdecay.schedules.exponential_values`.
+    of :func:`expdecay.functional.exponential_values`.
     """
 
     def _init_family(self, base_lr, last_epoch, hparams, *, rate, transition_steps, transition_begin=0,

@@ -3,7 +3,7 @@ r"""Pure schedule math: step counts in, learning rates out.
 Nothing here reads or writes a :class:`brainstate.State`. Every function is a
 jitted pure function of arrays, so it behaves the same eagerly, under
 ``jax.jit``, ``jax.vmap``, ``jax.grad``, inside ``lax.scan`` and on a sharded
-mesh. The stateful schedulers in :mod:`expdecay.scheduler` are thin shells
+mesh. The stateful schedulers in :mod:`expdecay.schedulers` are thin shells
 around these functions.
 
 Shapes: ``init_values`` is a scalar or a vector with one entry per parameter
@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .validation import check_bool, check_int, check_real, float_dtype, is_tracer
+from ..validation import check_bool, check_int, check_real, float_dtype, is_tracer
 
 __all__ = [
     "exponential_decay",
