@@ -49,9 +49,9 @@ class HalvingLR(expdecay.LRScheduler):
 
 
 class RampLR(expdecay.LRScheduler):
-    """An expdecay-style subclass: a pure ``_schedule``."""
+    """An expdecay-style subclass: a pure ``schedule``."""
 
-    def _schedule(self, steps, base_lrs):
+    def schedule(self, steps, base_lrs):
         return base_lrs * (1.0 + jnp.asarray(steps, jnp.float32)[..., None])
 
 

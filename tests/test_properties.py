@@ -207,15 +207,20 @@ def test_step_at_the_largest_step_raises_eagerly_and_saturates_under_jit():
     StepLR(base_lr=1.0, step_size=1000, gamma=0.5).load_state_dict(compiled.state_dict())
 
 
-def test_optimizer_step_count_saturates_at_the_largest_step_and_its_checkpoint_still_loads():
+def test_optimizer_step_count_saturates_under_jit_raises_eagerly_and_its_checkpoint_still_loads():
     w = brainstate.ParamState(jnp.zeros(2))
     optimizer = SGD(lr=0.5).register_trainable_weights({"w": w})
     optimizer.step_count.value = MAX_STEP - 2
     train_step = brainstate.transform.jit(lambda: optimizer.step({"w": jnp.ones(2)}))
     for _ in range(3):
         train_step()
-    optimizer.step({"w": jnp.ones(2)})  # and eagerly
     assert int(optimizer.step_count.value) == MAX_STEP
-    np.testing.assert_array_equal(np.asarray(w.value), [-2.0, -2.0])  # every update was still applied
+    np.testing.assert_array_equal(np.asarray(w.value), [-1.5, -1.5])  # every update was still applied
+    before = optimizer.state_dict()
+    with pytest.raises(OverflowError, match="step_count"):  # eagerly: the one rule, raise
+        optimizer.step({"w": jnp.ones(2)})
+    np.testing.assert_array_equal(np.asarray(w.value), [-1.5, -1.5])  # and nothing changed
+    assert int(optimizer.step_count.value) == MAX_STEP
+    np.testing.assert_array_equal(optimizer.state_dict()["opt_state"], before["opt_state"])
     SGD(lr=0.5).register_trainable_weights({"w": brainstate.ParamState(jnp.zeros(2))}).load_state_dict(
         optimizer.state_dict())

@@ -7,14 +7,15 @@
 """
 
 from .functional import exponential_decay
-from .scheduler import (
+from .checkpoint import StateDictKeyError
+from .schedulers import (
     ConstantLR,
     ExponentialDecayLR,
     ExponentialLR,
     LearningRateOverflowWarning,
+    LRFunction,
     LRScheduler,
     MultiStepLR,
-    StateDictKeyError,
     StepLR,
 )
 from .optim import SGD, Adam, AdamW, OptaxOptimizer
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "exponential_decay",
     "LRScheduler",
+    "LRFunction",
     "ExponentialDecayLR",
     "ExponentialLR",
     "StepLR",

@@ -32,7 +32,7 @@ from typing import Callable, List, Optional, Sequence
 import numpy as np
 
 from .plot import PLOT_HINT
-from .scheduler import ExponentialDecayLR
+from .schedulers import ExponentialDecayLR
 from .validation import max_step
 
 __all__ = ["main", "build_parser"]

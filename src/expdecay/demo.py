@@ -20,7 +20,7 @@ import numpy as np
 
 from . import plot
 from .cli import lr_decimals
-from .scheduler import ExponentialDecayLR
+from .schedulers import ExponentialDecayLR
 
 __all__ = ["run_demo", "train"]
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-from .scheduler import LRScheduler
+from .schedulers import LRScheduler
 
 __all__ = ["plot_schedule", "new_figure"]
 
@@ -45,7 +45,7 @@ def _default_label(schedule: Schedule) -> str:
         if p.default is not inspect.Parameter.empty
     }
     described = {"base_lr": schedule.base_lrs[0] if schedule.num_groups == 1 else schedule.base_lrs}
-    described.update(schedule._describe())
+    described.update(schedule.hyperparameters)
     args = ", ".join(f"{k}={v!r}" for k, v in described.items() if k not in defaults or defaults[k] != v)
     return f"{type(schedule).__name__}({args})"
 

@@ -18,14 +18,21 @@ from jax.core import Tracer
 
 __all__ = [
     "is_tracer",
+    "is_array",
     "check_bool",
     "check_int",
     "check_real",
     "check_lrs",
     "check_epoch",
+    "check_steps",
+    "check_lr_value",
+    "check_optional_positive",
+    "check_betas",
     "max_step",
     "float_dtype",
-    "saturating_increment",
+    "check_decay",
+    "check_init_values",
+    "next_step",
 ]
 
 _MAX_STEP = {False: int(np.iinfo(np.int32).max), True: int(np.iinfo(np.int64).max)}
@@ -41,18 +48,33 @@ def float_dtype() -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
 
 
-def saturating_increment(count: Any) -> Any:
-    """``count + 1`` for a traced step count, held at its dtype's maximum instead of wrapping.
+def next_step(name: str, count: Any) -> Any:
+    """``count + 1``: the one step-counter increment of schedulers and optimizers.
 
-    Compiled code cannot raise, so a counter at ``2**31 - 1`` stays there (as
-    optax's counts do) rather than becoming a negative step.
+    One overflow rule. Eagerly, a counter at :func:`max_step` raises
+    ``OverflowError`` naming it, before anything changes. Compiled code cannot
+    raise, so a traced counter saturates there instead of wrapping to a
+    negative step, as ``optax.safe_increment`` does. That function is not used
+    because it drops the weak type of a counter that started as a Python int,
+    so the next ``jit`` call would see a new input type and compile again.
     """
-    return jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
+    if is_tracer(count):
+        return jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
+    count = int(count)
+    if count >= max_step():
+        raise OverflowError(f"{name} cannot advance past {max_step()}, the largest step JAX's default "
+                            f"integer holds")
+    return count + 1
 
 
 def is_tracer(value: Any) -> bool:
     """True when ``value`` is an abstract JAX value (inside jit/vmap/scan)."""
     return isinstance(value, Tracer)
+
+
+def is_array(x: Any) -> bool:
+    """An array or a number (what a parameter value, a gradient or a saved state leaf may be)."""
+    return isinstance(x, (jax.Array, np.ndarray, np.generic, numbers.Number)) or is_tracer(x)
 
 
 def _scalar(value: Any) -> Any:
@@ -107,9 +129,8 @@ def check_real(
     *,
     positive: bool = False,
     nonnegative: bool = False,
-    nonzero: bool = False,
 ) -> float:
-    """A real number, finite in JAX's default float, optionally ``> 0``, ``>= 0`` or ``!= 0``.
+    """A real number, finite in JAX's default float, optionally ``> 0`` or ``>= 0``.
 
     "Finite" means finite once converted to the float the computation uses
     (``float32`` unless x64 is on), so ``1e39`` is rejected rather than
@@ -136,8 +157,6 @@ def check_real(
         )
     if nonnegative and value < 0:
         raise ValueError(f"{name} must be non-negative, got {raw!r}")
-    if nonzero and value == 0:
-        raise ValueError(f"{name} must not be zero, got {raw!r}")
     return value
 
 
@@ -189,3 +208,74 @@ def check_epoch(name: str, value: Any) -> Any:
             f"{name} must be at most {max_step()} (the largest value of JAX's default integer), got {raw!r}"
         )
     return value
+
+
+def check_init_values(name: str, value: Any) -> Any:
+    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` (tracers pass).
+
+    Returns a Python float, or a float64 numpy vector for a vector.
+    """
+    if is_tracer(value):
+        return value
+    arr = np.asarray(value) if not isinstance(value, (list, tuple)) else None
+    if isinstance(value, (list, tuple)) or (arr is not None and arr.ndim == 1):
+        items = list(value)
+        if not items:
+            raise ValueError(f"{name} must not be an empty list, got {value!r}")
+        for i, item in enumerate(items):
+            check_real(f"{name}[{i}]", item, nonnegative=True)
+        return np.asarray([float(v) for v in items])
+    if arr is not None and arr.ndim > 1:
+        raise ValueError(f"{name} must be a number or a 1-D vector, got an array of shape {arr.shape}")
+    return check_real(name, value, nonnegative=True)
+
+
+def check_decay(rate_name: str, rate: Any, end_value: Any) -> tuple:
+    """Validate a decay rate and ``end_value``; return ``(rate, end_value, bound)``.
+
+    ``end_value`` is a lower bound when the rate is ``< 1`` and an upper bound
+    otherwise (optax's rule); ``bound`` is ``"lower"``, ``"upper"`` or ``None``.
+    """
+    rate = check_real(rate_name, rate, positive=True)
+    if end_value is None:
+        return rate, None, None
+    end_value = check_real("end_value", end_value, nonnegative=True)
+    return rate, end_value, "lower" if rate < 1.0 else "upper"
+
+
+def check_steps(name: str, steps: Any) -> Any:
+    """An array of step counts for ``lr_at``: integers in ``[0, max_step()]`` (tracers pass).
+
+    Returns a numpy array (or the tracer).
+    """
+    if is_tracer(steps):
+        return steps
+    arr = np.asarray(steps)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"{name} must be integers, got {steps!r}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} must be non-negative, got {steps!r}")
+    if arr.size and arr.max() > max_step():
+        raise OverflowError(f"{name} must be at most {max_step()}, got {steps!r}")
+    return arr
+
+
+def check_lr_value(name: str, value: Any) -> Any:
+    """A single learning rate: finite and ``>= 0`` (a tracer passes unchecked)."""
+    return value if is_tracer(value) else check_real(name, value, nonnegative=True)
+
+
+def check_optional_positive(name: str, value: Any) -> Any:
+    """``None``, or a finite number ``> 0``."""
+    return None if value is None else check_real(name, value, positive=True)
+
+
+def check_betas(name: str, betas: Any) -> tuple:
+    """A pair of decay rates, each in ``[0, 1)``."""
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+        raise TypeError(f"{name} must be a pair (beta1, beta2), got {betas!r}")
+    checked = tuple(check_real(f"{name}[{i}]", b, nonnegative=True) for i, b in enumerate(betas))
+    for i, b in enumerate(checked):
+        if b >= 1.0:
+            raise ValueError(f"{name}[{i}] must be in [0, 1), got {betas[i]!r}")
+    return checked

@@ -22,14 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..validation import check_bool, check_int, check_real, float_dtype, is_tracer
+from ..validation import check_bool, check_decay, check_init_values, check_int, float_dtype
 
 __all__ = [
     "exponential_decay",
     "exponential_values",
     "multistep_values",
     "constant_values",
-    "float_dtype",
 ]
 
 ArrayLike = Union[float, Sequence[float], jax.Array, np.ndarray]
@@ -40,8 +39,13 @@ def _outer(p: jax.Array, init_values: jax.Array) -> jax.Array:
     return p.reshape(p.shape + (1,) * init_values.ndim)
 
 
-def _runtime(*values):
-    """Hide values from XLA's constant folding (see ``exact`` in :func:`exponential_values`)."""
+def _hidden_from_xla(*values):
+    """``values`` behind an optimization barrier: XLA cannot constant-fold or rewrite through it.
+
+    Used by the exact division (:func:`_divide`) and for the rates, so XLA
+    cannot turn them into compile-time constants (see ``exact`` in
+    :func:`exponential_values`).
+    """
     return jax.lax.optimization_barrier(values)
 
 
@@ -56,7 +60,7 @@ def _divide(numerator, denominator, exact):
     barrier, so XLA sees neither a broadcast nor a constant.
     """
     if exact:
-        (denominator,) = _runtime(numerator * 0 + denominator)
+        (denominator,) = _hidden_from_xla(numerator * 0 + denominator)
     return numerator / denominator
 
 
@@ -66,7 +70,7 @@ def _scale(init_values, rate, exponent, end_value, bound, exact):
     init_values = jnp.asarray(init_values, dtype)
     rate = jnp.asarray(rate, dtype)
     if exact:
-        (rate,) = _runtime(rate)
+        (rate,) = _hidden_from_xla(rate)
     values = init_values * jnp.power(rate, _outer(exponent, init_values))
     # a zero learning rate stays zero (optax gives 0 * inf = NaN once a growing rate overflows)
     values = jnp.where(init_values == 0, jnp.zeros((), dtype), values)
@@ -143,39 +147,9 @@ def constant_values(count, init_values, factor, total_iters):
     dtype = float_dtype()
     count = jnp.asarray(count)
     init_values = jnp.asarray(init_values, dtype)
-    (factor,) = _runtime(jnp.asarray(factor, dtype))
+    (factor,) = _hidden_from_xla(jnp.asarray(factor, dtype))
     scale = jnp.where(count < jnp.asarray(total_iters, count.dtype), factor, jnp.ones((), dtype))
     return init_values * _outer(scale, init_values)
-
-
-def _check_init_values(init_value: Any) -> Any:
-    """Validate one initial value or a 1-D vector of them (tracers pass through)."""
-    if is_tracer(init_value):
-        return init_value
-    arr = np.asarray(init_value) if not isinstance(init_value, (list, tuple)) else None
-    if isinstance(init_value, (list, tuple)) or (arr is not None and arr.ndim == 1):
-        items = list(init_value)
-        if not items:
-            raise ValueError(f"init_value must not be an empty list, got {init_value!r}")
-        for i, item in enumerate(items):
-            check_real(f"init_value[{i}]", item, nonnegative=True)
-        return np.asarray([float(v) for v in items])
-    if arr is not None and arr.ndim > 1:
-        raise ValueError(f"init_value must be a number or a 1-D vector, got an array of shape {arr.shape}")
-    return check_real("init_value", init_value, nonnegative=True)
-
-
-def check_decay(decay_rate: Any, end_value: Any, rate_name: str = "decay_rate") -> tuple:
-    """Validate ``decay_rate`` and ``end_value``; return them with the clip direction.
-
-    ``end_value`` is a lower bound when ``decay_rate < 1`` and an upper bound
-    otherwise (optax's rule).
-    """
-    decay_rate = check_real(rate_name, decay_rate, positive=True)
-    if end_value is None:
-        return decay_rate, None, None
-    end_value = check_real("end_value", end_value, nonnegative=True)
-    return decay_rate, end_value, "lower" if decay_rate < 1.0 else "upper"
 
 
 def exponential_decay(
@@ -244,11 +218,11 @@ def exponential_decay(
     >>> schedule([0, 1000]).shape, exponential_decay([0.1, 0.01], 1000, 0.5)(0).shape
     ((2,), (2,))
     """
-    init = _check_init_values(init_value)
+    init = check_init_values("init_value", init_value)
     transition_steps = check_int("transition_steps", transition_steps, minimum=1)
     transition_begin = check_int("transition_begin", transition_begin)
     staircase = check_bool("staircase", staircase)
-    decay_rate, end_value, bound = check_decay(decay_rate, end_value)
+    decay_rate, end_value, bound = check_decay("decay_rate", decay_rate, end_value)
 
     def schedule(count):
         return exponential_values(

@@ -1,0 +1,78 @@
+"""State-dict parsing shared by the schedulers and the optimizers.
+
+Every function checks one entry and names it in its error, so ``load_state_dict``
+can check a whole state dict before it writes anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .validation import is_array
+
+__all__ = ["StateDictKeyError", "require", "optional_mapping", "scalar_of", "matching"]
+
+
+class StateDictKeyError(KeyError, ValueError):
+    """A state dict lacks a required key.
+
+    A ``KeyError`` (what braintools raises) and a ``ValueError`` (what the rest
+    of expdecay's input checks raise), so either ``except`` clause catches it.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+def require(state_dict: Any, keys: Iterable[str]) -> Mapping:
+    """``state_dict`` if it is a mapping holding every key of ``keys``."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+    for key in keys:
+        if key not in state_dict:
+            raise StateDictKeyError(
+                f"state_dict is missing the key {key!r} (has {sorted(map(str, state_dict))})"
+            )
+    return state_dict
+
+
+def optional_mapping(name: str, value: Any) -> Mapping:
+    """An optional state-dict entry that must be a mapping (``None`` reads as empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping (dict), got {type(value).__name__} {value!r}")
+    return value
+
+
+def scalar_of(name: str, value: Any) -> Any:
+    """A saved number: a number, a 0-d array, or a one-element list (braintools' ``current_lrs``)."""
+    arr = np.asarray(value)
+    if arr.size != 1 or arr.dtype == object:
+        raise ValueError(f"{name} must be a single number, got {value!r}")
+    return arr.reshape(()).item()
+
+
+def matching(name: str, saved: Any, current: Any) -> Any:
+    """``saved`` as device arrays with ``current``'s tree structure, shapes and dtypes."""
+    s_leaves, s_tree = jax.tree.flatten(saved)
+    c_leaves, c_tree = jax.tree.flatten(current)
+    if s_tree != c_tree:
+        raise ValueError(f"{name} has tree structure {s_tree}, this optimizer's state has {c_tree}")
+    out = []
+    for i, (s, c) in enumerate(zip(s_leaves, c_leaves)):
+        if not is_array(s):
+            raise TypeError(f"{name} leaf {i} must be an array, got {type(s).__name__} {s!r}")
+        if np.shape(s) != np.shape(c):
+            raise ValueError(f"{name} leaf {i} has shape {np.shape(s)}, this optimizer's state "
+                             f"has {np.shape(c)}")
+        c_type, s_type = jnp.result_type(c), jnp.result_type(s)
+        if jnp.issubdtype(c_type, jnp.integer) and not jnp.issubdtype(s_type, jnp.integer):
+            raise ValueError(f"{name} leaf {i} holds {s_type} values, this optimizer's state holds "
+                             f"integers ({c_type}) there")
+        out.append(jnp.array(s, dtype=c_type))
+    return jax.tree.unflatten(c_tree, out)

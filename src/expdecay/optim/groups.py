@@ -1,0 +1,141 @@
+"""Parameter groups: which ``State``s an optimizer trains, and where their gradients are."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+
+import brainstate
+import jax
+import jax.numpy as jnp
+
+from ..validation import is_array, is_tracer
+
+if TYPE_CHECKING:
+    from .shell import OptaxOptimizer
+
+__all__ = ["ParamGroup", "GroupLR", "flatten_params"]
+
+Entry = Tuple[tuple, str, brainstate.State]  # (keys into the tree, name, state)
+
+
+def _is_state(x: Any) -> bool:
+    return isinstance(x, brainstate.State)
+
+
+def _key_of(entry: Any) -> Any:
+    """The plain key of one path entry (what braintools uses to rebuild the tree)."""
+    for attr in ("key", "idx", "name"):
+        if hasattr(entry, attr):
+            return getattr(entry, attr)
+    return entry
+
+
+def flatten_params(name: str, params: Any, known: set) -> List[Entry]:
+    """``(keys, name, state)`` for each new ``State`` in ``params``; checks every leaf."""
+    if isinstance(params, brainstate.State):
+        raise TypeError(f"{name} must be a pytree (such as a dict) of brainstate.State, got a "
+                        f"single {type(params).__name__}: pass {{'name': state}}")
+    flat = jax.tree_util.tree_flatten_with_path(params, is_leaf=_is_state)[0]
+    entries, seen = [], set()
+    for path, leaf in flat:
+        where = f"{name}{jax.tree_util.keystr(path)}"
+        if not isinstance(leaf, brainstate.State):
+            raise TypeError(f"{name} must be a pytree of brainstate.State, got "
+                            f"{type(leaf).__name__} at {where}")
+        for x in jax.tree.leaves(leaf.value):
+            if not is_array(x):
+                raise TypeError(f"{where} must hold arrays of floating-point values, got "
+                                f"{type(x).__name__} {x!r}")
+            if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
+                raise TypeError(f"{where} must hold floating-point values, got dtype "
+                                f"{jnp.result_type(x)}")
+        if id(leaf) in known or id(leaf) in seen:
+            continue
+        seen.add(id(leaf))
+        entries.append((tuple(_key_of(e) for e in path), jax.tree_util.keystr(path), leaf))
+    return entries
+
+
+class GroupLR:
+    """``param_groups[i]['lr']``: the learning rate group ``i``'s next update applies.
+
+    Read ``.value``; set ``.value`` (or ``param_groups[i]['lr'] = x``) to
+    change it until the scheduler next steps.
+    """
+
+    __slots__ = ("_optimizer", "_index")
+
+    def __init__(self, optimizer: "OptaxOptimizer", index: int):
+        self._optimizer, self._index = optimizer, index
+
+    @property
+    def value(self) -> jax.Array:
+        return self._optimizer.lr.read_lrs()[self._index]
+
+    @value.setter
+    def value(self, lr: Any) -> None:
+        self._optimizer.set_group_lr(self._index, lr)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        value = self.value
+        return f"GroupLR({'traced' if is_tracer(value) else float(value)!r})"
+
+
+class ParamGroup(dict):
+    """One parameter group: a ``param_groups`` entry (``'params'``, ``'lr'``, ``'weight_decay'``).
+
+    Besides the braintools keys it knows its ``State``s in the order the update
+    sees them, and ``layout``: the hashable ``(treedef, names, weight_decay)``
+    the compiled update is specialised on. Only ``'lr'`` can be assigned.
+    """
+
+    def __init__(self, entries: List[Entry], weight_decay: float, lr: GroupLR):
+        tree: Dict[Any, Any] = {}
+        for keys, name, state in entries:
+            node = tree
+            for k in keys[:-1]:
+                node = node.setdefault(k, {})
+                if not isinstance(node, dict):
+                    raise ValueError(f"two registered parameters overlap at {name}")
+            if keys[-1] in node:
+                raise ValueError(f"two different states are registered under the same key {name}")
+            node[keys[-1]] = state
+        leaves, treedef = jax.tree.flatten(tree, is_leaf=_is_state)
+        order = {id(s): i for i, s in enumerate(leaves)}
+        self.entries = sorted(entries, key=lambda e: order[id(e[2])])  # in the tree's order
+        self.states = [e[2] for e in self.entries]
+        self.layout = (treedef, tuple(e[1] for e in self.entries), float(weight_decay))
+        super().__init__(params=tree, lr=lr, weight_decay=float(weight_decay))
+
+    def __setitem__(self, key, value):
+        if key != "lr":
+            raise TypeError(f"param_groups[...][{key!r}] is fixed; only 'lr' can be assigned")
+        self["lr"].value = value
+
+    def param_values(self) -> tuple:
+        """The parameter values, in the update's order."""
+        return tuple(s.value for s in self.states)
+
+    def grads_of(self, grads: Any) -> tuple:
+        """This group's gradients, picked out of ``grads`` by the registered keys."""
+        out = []
+        for keys, name, _ in self.entries:
+            node = grads
+            try:
+                for k in keys:
+                    node = node[k]
+            except (KeyError, IndexError, TypeError):
+                raise ValueError(f"grads has no gradient for the registered parameter {name}") from None
+            out.append(node)
+        return tuple(out)
+
+    def check_grad_leaves(self, grads: tuple) -> None:
+        """A ``TypeError`` naming the first gradient that is not an array, if one is not."""
+        for (_, name, _), grad in zip(self.entries, grads):
+            for leaf in jax.tree.leaves(grad):
+                if not is_array(leaf):
+                    raise TypeError(f"grads{name} must be an array (or a pytree of arrays like its "
+                                    f"parameter), got {type(leaf).__name__} {leaf!r}")

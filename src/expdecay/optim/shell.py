@@ -1,0 +1,386 @@
+"""``OptaxOptimizer``: the one optimizer shell (a drop-in for braintools' class of that name).
+
+The shell checks the shared arguments, registers parameter groups
+(:mod:`.groups`), and does a whole step (every group) in one compiled call of
+:func:`.update.apply_update`, with the scheduler's state as an argument (the
+protocol of :mod:`expdecay.schedulers.protocol`), never a learning rate baked
+in at trace time. Each optimizer of the table (:mod:`.table`) is this shell
+plus its arguments and its chain of optax transforms. Checkpoint parsing is in
+:mod:`expdecay.checkpoint`. Deliberate differences from braintools are listed
+in ``docs/differences.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from ..checkpoint import matching, optional_mapping, require, scalar_of
+from ..schedulers import ConstantLR, LRScheduler
+from ..states import OptimState
+from ..validation import (check_bool, check_int, check_lr_value, check_lrs, check_optional_positive,
+                          check_real, float_dtype, is_tracer, next_step)
+from .groups import GroupLR, ParamGroup, flatten_params
+from .update import Hyperparameters, UpdateRule, apply_update, init_state
+
+__all__ = ["OptaxOptimizer"]
+
+_TX_DEFAULTS = dict(lr=1e-3, weight_decay=0.0, grad_clip_norm=None, grad_clip_value=None)
+
+
+def _adam_chain(h: Hyperparameters) -> list:
+    """``OptaxOptimizer()``'s default: coupled L2 weight decay, then Adam with default betas."""
+    decay = [optax.add_decayed_weights(h.weight_decay)] if h.weight_decay > 0 else []
+    return decay + [optax.scale_by_adam()]
+
+
+class OptaxOptimizer:
+    """Any optax transformation driven by an expdecay scheduler (``braintools.optim.OptaxOptimizer``).
+
+    With ``tx=None`` the update is Adam with default betas, after optional
+    clipping by global norm and by value and coupled L2 weight decay, scaled
+    by ``-lr``. A given ``tx`` is used as it is, as braintools does: it
+    carries its own learning rate, and ``lr``, ``weight_decay`` and the clip
+    bounds are not applied (a warning says so when they are set).
+
+    Args:
+      tx: an ``optax.GradientTransformation`` or ``None``.
+      lr: a learning rate ``>= 0`` (wrapped in :class:`~expdecay.ConstantLR`)
+        or an expdecay scheduler.
+      weight_decay: L2 coefficient ``>= 0``.
+      grad_clip_norm: clip the gradients' global norm to this bound ``> 0``.
+      grad_clip_value: clip each gradient entry to ``[-v, v]``, ``v > 0``.
+      donate_buffers: keyword-only, ``False`` by default. ``True`` donates the
+        parameter and optimizer-state buffers to each eager update (JAX's
+        buffer donation, ``jax.jit(..., donate_argnums=...)``): the step then
+        needs no second copy of them (peak memory about 1.0x parameters +
+        gradients + moments instead of about 1.8x), but every other reference
+        to a parameter value or moment read before the step is deleted (a
+        snapshot, an EMA copy, an array shared with another state raises
+        ``RuntimeError: Array has been deleted``). By default nothing is
+        donated and no array anyone holds is ever invalidated. Under
+        ``brainstate.transform.jit`` / ``for_loop`` it changes nothing: buffers
+        there belong to the compiled program.
+
+    Subclasses (the optimizer table) pass their own checked arguments as
+    keywords to ``super().__init__`` and define ``chain(h)``: the optax
+    transforms between clipping and the scaling by ``-lr``, read from the
+    hyperparameters ``h`` (which also holds the group's ``weight_decay``).
+
+    >>> import brainstate, jax.numpy as jnp
+    >>> from expdecay import OptaxOptimizer
+    >>> w = brainstate.ParamState(jnp.ones(3))
+    >>> optimizer = OptaxOptimizer(lr=0.1).register_trainable_weights({"w": w})
+    >>> optimizer.step({"w": jnp.array([1.0, -2.0, 0.0])})
+    >>> [round(x, 4) for x in w.value.tolist()], int(optimizer.step_count.value)
+    ([0.9, 1.1, 1.0], 1)
+    """
+
+    chain = staticmethod(_adam_chain)
+
+    def __init__(
+        self,
+        tx: Optional[optax.GradientTransformation] = None,
+        lr: Union[float, LRScheduler] = 1e-3,
+        weight_decay: float = 0.0,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+        **hyperparameters: Any,
+    ):
+        if hyperparameters and type(self) is OptaxOptimizer:
+            name = next(iter(hyperparameters))
+            raise TypeError(f"OptaxOptimizer() got an unexpected keyword argument {name!r}")
+        if tx is not None and not isinstance(tx, optax.GradientTransformation):
+            raise TypeError(f"tx must be an optax.GradientTransformation or None, got {tx!r}")
+        scheduler = self._scheduler_of(lr)
+        h = Hyperparameters(**hyperparameters)
+        weight_decay = check_real("weight_decay", weight_decay, nonnegative=True)
+        grad_clip_norm = check_optional_positive("grad_clip_norm", grad_clip_norm)
+        grad_clip_value = check_optional_positive("grad_clip_value", grad_clip_value)
+        donate_buffers = check_bool("donate_buffers", donate_buffers)
+        # everything is checked: now build
+        if scheduler is None:
+            scheduler = ConstantLR(base_lr=lr, factor=1.0, total_iters=0)
+        self.hyperparameters = dict(h.as_dict(), weight_decay=weight_decay,
+                                    grad_clip_norm=grad_clip_norm, grad_clip_value=grad_clip_value)
+        self._rule = UpdateRule(type(self).chain, h, grad_clip_norm, grad_clip_value, tx,
+                                scheduler.lr_fn)
+        self.param_groups: List[ParamGroup] = []
+        self.opt_state: Optional[OptimState] = None
+        self.param_groups_opt_states: List[OptimState] = []
+        self.step_count = OptimState(0)
+        self.donate_buffers = donate_buffers
+        self._scheduler = scheduler
+        scheduler.attach_optimizer(self)
+        if tx is not None:
+            given = dict(lr=lr, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
+                         grad_clip_value=grad_clip_value)
+            ignored = [f"{k}={v!r}" for k, v in given.items()
+                       if v is not _TX_DEFAULTS[k] and v != _TX_DEFAULTS[k]]
+            if ignored:
+                warnings.warn(
+                    f"OptaxOptimizer(tx=...) applies tx as it is (as braintools does), so "
+                    f"{', '.join(ignored)} has no effect: put the learning rate, weight decay and "
+                    f"clipping into tx",
+                    UserWarning,
+                    stacklevel=2,
+                )
+
+    @staticmethod
+    def _scheduler_of(lr: Any) -> Optional[LRScheduler]:
+        """``lr`` if it is a scheduler, ``None`` for a valid number (checked here)."""
+        if isinstance(lr, LRScheduler):
+            return lr
+        if isinstance(lr, bool) or is_tracer(lr):
+            raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}")
+        try:
+            check_lrs("lr", lr)
+        except TypeError:
+            raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}") from None
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        hyperparameters = self.__dict__.get("hyperparameters", {})
+        if name in hyperparameters:
+            return hyperparameters[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__.get("hyperparameters", {}):
+            raise AttributeError(
+                f"{type(self).__name__}.{name} is fixed at construction (got {value!r}); "
+                f"build a new optimizer with the value you want"
+            )
+        super().__setattr__(name, value)
+
+    # --------------------------------------------------------- learning rate
+    @property
+    def lr(self) -> LRScheduler:
+        """The scheduler (a float ``lr`` is held by a :class:`~expdecay.ConstantLR`)."""
+        return self._scheduler
+
+    lr_scheduler = lr
+
+    @property
+    def base_lr(self):
+        """The base learning rate of the first group."""
+        return self._scheduler.base_lrs[0]
+
+    @property
+    def current_lr(self) -> jax.Array:
+        """The learning rate the next update applies to the first group.
+
+        Assigning it changes what the updates apply until the scheduler next steps.
+        """
+        return self._scheduler.read_lrs()[0]
+
+    @current_lr.setter
+    def current_lr(self, value: Any) -> None:
+        self.set_group_lr(0, value, name="current_lr")
+
+    def set_group_lr(self, index: int, value: Any, name: Optional[str] = None) -> None:
+        """Set group ``index``'s learning rate until the scheduler next steps."""
+        value = check_lr_value(name or f"param_groups[{index}]['lr']", value)
+        scheduler = self._scheduler
+        scheduler.override_lrs(jnp.asarray(scheduler.read_lrs()).at[index].set(value))
+
+    def get_last_lr(self) -> List[jax.Array]:
+        """The learning rate of each parameter group (at least one entry)."""
+        lrs = self._scheduler.read_lrs()
+        return [lrs[i] for i in range(max(1, len(self.param_groups)))]
+
+    def lr_apply(self, apply_fn) -> None:
+        """Set the current learning rates to ``apply_fn(lr)`` until the scheduler next steps."""
+        self._scheduler.apply(apply_fn)
+
+    # ---------------------------------------------------------------- groups
+    def _registered(self) -> set:
+        return {id(s) for g in self.param_groups for s in g.states}
+
+    def _new_group(self, entries, weight_decay: float, index: int):
+        group = ParamGroup(entries, weight_decay, GroupLR(self, index))
+        rule = self._rule.replace(layouts=[g.layout for g in self.param_groups[:index]]
+                                  + [group.layout])
+        return group, OptimState(init_state(rule, group.layout, group.param_values()))
+
+    def register_trainable_weights(self, param_states: Any) -> "OptaxOptimizer":
+        """Register the parameters (a pytree of ``brainstate.State``) in the first group.
+
+        Returns ``self``. Registering more later adds them to the first group
+        and restarts its optimizer state, as braintools does.
+        """
+        entries = flatten_params("param_states", param_states, self._registered())
+        old = self.param_groups[0].entries if self.param_groups else []
+        if not old and not entries:
+            raise ValueError(f"param_states holds no brainstate.State to train: got {param_states!r}")
+        group, state = self._new_group(old + entries, self.hyperparameters["weight_decay"], 0)
+        # everything is checked: now change state
+        if self.param_groups:
+            self.param_groups[0] = group
+        else:
+            self.param_groups.append(group)
+        self.opt_state = state
+        self._rule = self._rule.replace(layouts=[g.layout for g in self.param_groups])
+        return self
+
+    def add_param_group(self, params: Any, lr: Optional[float] = None,
+                        weight_decay: Optional[float] = None) -> None:
+        """Add a group that runs this optimizer's algorithm with its own ``lr`` / ``weight_decay``.
+
+        The group's base learning rate is ``lr``; without it, the scheduler's
+        ``base_lrs`` entry for this group if it has one, else the first
+        group's. The scheduler decays it like the others.
+        """
+        if not self.param_groups:
+            raise ValueError("register_trainable_weights(...) must be called before add_param_group(...)")
+        if self._rule.tx is not None and (lr is not None or weight_decay is not None):
+            raise ValueError("add_param_group: lr and weight_decay cannot be applied to a custom tx; "
+                             "build another OptaxOptimizer for this group")
+        if lr is not None:
+            lr = check_real("lr", lr, nonnegative=True)
+        if weight_decay is None:
+            weight_decay = self.hyperparameters["weight_decay"]
+        weight_decay = check_real("weight_decay", weight_decay, nonnegative=True)
+        entries = flatten_params("params", params, self._registered())
+        if not entries:
+            raise ValueError(f"params holds no brainstate.State that is not already registered: "
+                             f"got {params!r}")
+        index = len(self.param_groups)
+        group, state = self._new_group(entries, weight_decay, index)
+        base_lrs = list(self._scheduler.base_lrs)
+        if index >= len(base_lrs):
+            base_lrs += [base_lrs[-1]] * (index - len(base_lrs)) + [base_lrs[0] if lr is None else lr]
+        elif lr is not None:
+            base_lrs[index] = lr
+        # everything is checked: now change state
+        if base_lrs != self._scheduler.base_lrs:
+            self._scheduler.base_lrs = base_lrs
+        self.param_groups.append(group)
+        self.param_groups_opt_states.append(state)
+        self._rule = self._rule.replace(layouts=[g.layout for g in self.param_groups])
+
+    # ------------------------------------------------------------------ step
+    def step(self, grads: Any = None) -> None:
+        """Apply one update from ``grads`` (the registered keys; others are ignored)."""
+        groups = self.param_groups
+        if not groups:
+            raise ValueError("register_trainable_weights(...) must be called before step(grads)")
+        if grads is None:
+            raise TypeError("step(grads) needs the gradients of the registered parameters, got None")
+        count = next_step("step_count", self.step_count.value)  # raises before anything changes
+        scheduler = self._scheduler
+        if scheduler.num_groups < len(groups):
+            raise ValueError(f"the scheduler has {scheduler.num_groups} learning rates for "
+                             f"{len(groups)} parameter groups")
+        grad_values = tuple(g.grads_of(grads) for g in groups)
+        states = (self.opt_state, *self.param_groups_opt_states)
+        try:
+            new_params, new_states = apply_update(
+                self._rule, tuple(g.param_values() for g in groups), grad_values,
+                tuple(s.value for s in states), scheduler.lr_state(), donate=self.donate_buffers)
+        except TypeError:
+            for group, values in zip(groups, grad_values):  # name a gradient that is not an array
+                group.check_grad_leaves(values)
+            raise
+        for group, values in zip(groups, new_params):
+            for state, value in zip(group.states, values):
+                state.value = value
+        for state, value in zip(states, new_states):
+            state.value = value
+        self.step_count.value = count
+
+    def update(self, grads: Any) -> None:
+        """Alias of :meth:`step` (braintools API)."""
+        self.step(grads)
+
+    # ----------------------------------------------------------- checkpoints
+    def state_dict(self) -> Dict[str, Any]:
+        """Step count, learning rates and optimizer states, in braintools' layout.
+
+        Arrays are host copies (numpy), so no later step (not even one with
+        ``donate_buffers=True``) can invalidate a saved state dict.
+        """
+        if not self.param_groups:
+            raise ValueError("register_trainable_weights(...) must be called before state_dict()")
+        count = self.step_count.value
+        if is_tracer(count):
+            raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
+        lrs = self._scheduler.get_last_lr()
+        host = lambda tree: jax.tree.map(np.array, tree)  # noqa: E731
+        return {
+            "step_count": int(count),
+            "lr": lrs[0],
+            "base_lr": self.base_lr,
+            "param_groups": {str(i): {"lr": lrs[i], "weight_decay": g["weight_decay"]}
+                             for i, g in enumerate(self.param_groups)},
+            "param_groups_opt_states": {str(i): host(s.value)
+                                        for i, s in enumerate(self.param_groups_opt_states)},
+            "opt_state": host(self.opt_state.value),
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load a state dict from :meth:`state_dict` (or braintools'), checking it all first.
+
+        The optimizer must have the same groups and hyperparameters as the one
+        that was saved. After a failed load nothing has changed.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
+        if not self.param_groups:
+            raise ValueError("register_trainable_weights(...) must be called before load_state_dict(...)")
+        require(state_dict, ("step_count", "opt_state"))
+        step_count = check_int("state_dict['step_count']", state_dict["step_count"])
+        extra = optional_mapping("state_dict['param_groups_opt_states']",
+                                 state_dict.get("param_groups_opt_states"))
+        if len(extra) != len(self.param_groups) - 1:
+            raise ValueError(f"state_dict['param_groups_opt_states'] has {len(extra)} entries, "
+                             f"this optimizer has {len(self.param_groups) - 1} added parameter groups")
+        saved = [state_dict["opt_state"]] + [extra.get(str(i), extra.get(i)) for i in range(len(extra))]
+        targets = (self.opt_state, *self.param_groups_opt_states)
+        names = ["state_dict['opt_state']"] + [f"state_dict['param_groups_opt_states']['{i}']"
+                                               for i in range(len(extra))]
+        new_states = [matching(n, s, t.value) for n, s, t in zip(names, saved, targets)]
+        lrs = self._saved_lrs(state_dict)
+        # everything is checked: now change state
+        self.step_count.value = step_count
+        for target, value in zip(targets, new_states):
+            target.value = value
+        self._scheduler.override_lrs(lrs)
+
+    def _saved_lrs(self, state_dict: Mapping[str, Any]) -> list:
+        """The learning rates a state dict sets (checked), and its groups' weight decay matched."""
+        lrs = self._scheduler.get_last_lr()
+        groups = optional_mapping("state_dict['param_groups']", state_dict.get("param_groups"))
+        for i, g in enumerate(self.param_groups):
+            entry = groups.get(str(i), groups.get(i))
+            if entry is None:
+                continue
+            name = f"state_dict['param_groups']['{i}']"
+            entry = optional_mapping(name, entry)
+            if "weight_decay" in entry:
+                saved = check_real(f"{name}['weight_decay']", entry["weight_decay"])
+                if _as_float(saved) != _as_float(g["weight_decay"]):  # float32 0.01 matches 0.01
+                    raise ValueError(f"{name}['weight_decay'] is {entry['weight_decay']!r}, this "
+                                     f"optimizer's group {i} has {g['weight_decay']!r}: build it "
+                                     f"with the same weight_decay")
+            if "lr" in entry:
+                lrs[i] = check_lr_value(f"{name}['lr']", scalar_of(f"{name}['lr']", entry["lr"]))
+        if "lr" in state_dict:
+            lrs[0] = check_lr_value("state_dict['lr']", scalar_of("state_dict['lr']", state_dict["lr"]))
+        return lrs
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"{type(self).__name__}(lr={self._scheduler!r}, {args})"
+
+
+def _as_float(value: float) -> np.floating:
+    """``value`` in the float every computation uses (float32 unless x64 is on)."""
+    return np.asarray(value, float_dtype())[()]

@@ -1,0 +1,150 @@
+"""The pure optimizer update: one jitted function for every parameter group.
+
+:func:`apply_update` maps ``(rule, params, grads, opt_states, lr_state)`` to
+``(new_params, new_opt_states)``. It reads and writes no ``State``: the
+optimizer shell gathers the values, calls it once and writes the results back.
+The learning rates come in as the scheduler's state (``lr_state``) and are
+computed inside the update by the scheduler's pure function (``rule.lr_fn``,
+the protocol of :mod:`expdecay.schedulers.protocol`), so an eager step is one
+compiled call and a compiled update never holds a stale learning rate.
+
+Buffers are donated only when the caller asks for it (``donate=True``; the
+optimizers' ``donate_buffers`` argument): a donated buffer is deleted, and any
+other reference to it (a snapshot of a parameter, an array shared by two
+states) would be dead after the step.
+
+The :class:`UpdateRule` is the static, hashable description of the update
+(chain, hyperparameters, learning-rate function, group layouts): two
+optimizers built with the same arguments share one compiled function.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import jax
+import optax
+
+from ..schedulers.protocol import LRFunction
+
+__all__ = ["Hyperparameters", "UpdateRule", "apply_update", "init_state"]
+
+
+class Hyperparameters(tuple):
+    """An optimizer's checked arguments: a hashable mapping read by attribute (``h.eps``)."""
+
+    __slots__ = ()
+
+    def __new__(cls, **values: Any):
+        return super().__new__(cls, values.items())
+
+    def __getattr__(self, name: str) -> Any:
+        for key, value in self:
+            if key == name:
+                return value
+        raise AttributeError(name)
+
+    def as_dict(self) -> dict:
+        return dict(self)
+
+
+class UpdateRule:
+    """The algorithm: ``clip -> chain(hyperparameters) -> scale by -lr``, for each group layout.
+
+    ``chain`` returns the optax transformations between clipping and the
+    learning-rate scaling (each optimizer's entry of the table). ``tx``, when
+    given, replaces the whole chain, as braintools does for
+    ``OptaxOptimizer(tx=...)``. Equality and hashing by value, hashed once: a
+    cheap ``jit`` cache key.
+    """
+
+    __slots__ = ("chain", "h", "clip_norm", "clip_value", "tx", "lr_fn", "layouts", "_hash")
+
+    def __init__(self, chain: Callable[[Hyperparameters], list], h: Hyperparameters,
+                 clip_norm: Optional[float], clip_value: Optional[float],
+                 tx: Optional[optax.GradientTransformation], lr_fn: LRFunction,
+                 layouts: Sequence[tuple] = ()):
+        self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
+        self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
+        self._hash = hash(self._key())
+
+    def _key(self) -> tuple:
+        return (self.chain, self.h, self.clip_norm, self.clip_value, self.tx, self.lr_fn,
+                self.layouts)
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is type(self) and (other is self or other._key() == self._key())
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def replace(self, **changes: Any) -> "UpdateRule":
+        fields = dict(chain=self.chain, h=self.h, clip_norm=self.clip_norm,
+                      clip_value=self.clip_value, tx=self.tx, lr_fn=self.lr_fn,
+                      layouts=self.layouts)
+        fields.update(changes)
+        return UpdateRule(**fields)
+
+    def transform(self, lr: Any, weight_decay: float) -> optax.GradientTransformation:
+        """The optax chain of one group, scaled by ``-lr`` (braintools' order and state layout)."""
+        if self.tx is not None:
+            return self.tx
+        clips = []
+        if self.clip_norm is not None:
+            clips.append(optax.clip_by_global_norm(self.clip_norm))
+        if self.clip_value is not None:
+            clips.append(optax.clip(self.clip_value))
+        middle = self.chain(Hyperparameters(**dict(self.h), weight_decay=weight_decay))
+        return optax.chain(*clips, *middle, optax.scale_by_schedule(lambda count: -lr))
+
+
+def init_state(rule: UpdateRule, layout: tuple, values: Sequence[Any]):
+    """The initial optimizer state of one group whose parameter values are ``values``."""
+    treedef, _, weight_decay = layout
+    return rule.transform(0.0, weight_decay).init(treedef.unflatten(list(values)))
+
+
+def _check_grads(names: Tuple[str, ...], params: Sequence[Any], grads: Sequence[Any]) -> None:
+    """Trace-time check: every gradient has its parameter's structure and shapes."""
+    for name, p, g in zip(names, params, grads):
+        p_leaves, p_tree = jax.tree.flatten(p)
+        g_leaves, g_tree = jax.tree.flatten(g)
+        if p_tree != g_tree:
+            raise ValueError(f"grads{name} has tree structure {g_tree}, the parameter has {p_tree}")
+        for pl, gl in zip(p_leaves, g_leaves):
+            if jax.numpy.shape(pl) != jax.numpy.shape(gl):
+                raise ValueError(f"grads{name} has shape {jax.numpy.shape(gl)}, the parameter has "
+                                 f"shape {jax.numpy.shape(pl)}")
+
+
+def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_state):
+    lrs = rule.lr_fn(lr_state)
+    new_params, new_states = [], []
+    for i, (treedef, names, weight_decay) in enumerate(rule.layouts):
+        _check_grads(names, params[i], grads[i])
+        p = treedef.unflatten(list(params[i]))
+        g = treedef.unflatten(list(grads[i]))
+        updates, state = rule.transform(lrs[i], weight_decay).update(g, opt_states[i], p)
+        new_params.append(tuple(treedef.flatten_up_to(optax.apply_updates(p, updates))))
+        new_states.append(state)
+    return tuple(new_params), tuple(new_states)
+
+
+_donating = jax.jit(_apply_update, static_argnums=0, donate_argnums=(1, 3))
+_copying = jax.jit(_apply_update, static_argnums=0)
+
+
+def apply_update(rule: UpdateRule, params, grads, opt_states, lr_state, donate: bool = False):
+    """``(new_params, new_opt_states)``: one compiled call for all groups.
+
+    ``params`` and ``grads`` are tuples (one per group) of tuples (one per
+    parameter ``State``) of values; ``opt_states`` a tuple of optax states;
+    ``lr_state`` the scheduler's state, from which ``rule.lr_fn`` computes the
+    learning rates. Nothing is donated unless ``donate`` is true; then the
+    parameter and optimizer-state buffers are, unless one buffer appears twice
+    in the inputs (XLA cannot donate those), in which case nothing is.
+    """
+    if donate:
+        leaves = jax.tree.leaves((params, opt_states, grads))
+        donate = len({id(x) for x in leaves}) == len(leaves)
+    return (_donating if donate else _copying)(rule, params, grads, opt_states, lr_state)

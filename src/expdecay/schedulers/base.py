@@ -1,0 +1,317 @@
+"""``LRScheduler``: the base of every scheduler, and the protocol its consumers use.
+
+A scheduler keeps two :class:`~expdecay.OptimState` values: ``last_epoch``
+(the step counter) and ``(base_lrs, current_lrs, tag)`` (see
+:mod:`.cache`). ``step()`` only advances the counter; the learning rates are
+computed when they are read, by the scheduler's pure function
+(:mod:`.protocol`). Under ``brainstate.transform.jit`` and ``for_loop`` the
+states are traced inputs, so no learning rate is ever baked into compiled code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+import brainstate
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..checkpoint import require
+from ..states import OptimState
+from ..validation import check_epoch, check_lrs, check_steps, float_dtype, is_tracer, next_step
+from . import overflow
+from .cache import LRCache
+from .protocol import GIVEN, ClosedForm, LRFunction
+from .views import BaseLRs, CurrentLRs
+
+__all__ = ["LRScheduler"]
+
+
+class LRScheduler:
+    """Base class of all schedulers, compatible with ``braintools.optim.LRScheduler``.
+
+    Subclass it the braintools way, by overriding :meth:`get_lr` (read
+    ``self.last_epoch.value`` and ``self.base_lrs``, return one value per
+    group), or the expdecay way, by overriding :meth:`schedule` with a pure
+    function of ``(steps, base_lrs)``, which also makes :meth:`lr_at`
+    vectorised and the optimizer's compiled update evaluate it.
+
+    **The protocol** (what optimizers, composite schedulers, ``lr_at``, the
+    CLI and plots use, and nothing else): :meth:`lr_state` returns the
+    scheduler's state as a pytree of arrays, and :attr:`lr_fn` is a pure,
+    hashable function from that state to one learning rate per group
+    (:class:`~expdecay.schedulers.protocol.LRFunction`). A braintools-style
+    subclass is adapted into it once, at construction: its state is the
+    learning rates ``get_lr()`` returns, and its function returns them.
+
+    Semantics: a fresh scheduler has ``last_epoch.value == 0`` and its learning
+    rate is the schedule at step 0; ``step()`` adds one, ``step(epoch)`` jumps.
+    An optimizer update applies the learning rate at the scheduler's current
+    ``last_epoch``, so in the usual loop (``optimizer.step``, then
+    ``scheduler.step()``) update ``k`` uses the schedule at step ``k``.
+    """
+
+    hyperparameters: Dict[str, Any] = {}
+
+    def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, last_epoch: int = 0):
+        base_lrs = check_lrs("base_lr", base_lr)
+        epoch = check_epoch("last_epoch", last_epoch)
+        self.optimizer = None
+        self._base_lrs = base_lrs
+        self._last_epoch = OptimState(epoch)
+        self._cache = LRCache(base_lrs)
+        # the one place that tells the two kinds of subclass apart
+        get_lr_overridden = type(self).get_lr is not LRScheduler.get_lr
+        self._source = _GetLRSource(self) if get_lr_overridden else _ClosedFormSource(self)
+
+    # ------------------------------------------------------------- protocol
+    def lr_state(self) -> Any:
+        """The state the learning rates are a function of: a pytree of arrays."""
+        return self._source.state()
+
+    @property
+    def lr_fn(self) -> LRFunction:
+        """The pure, hashable function ``lr_state() -> learning rate per group``."""
+        return self._source.fn
+
+    def schedule(self, steps: Any, base_lrs: Any) -> jax.Array:
+        """Pure: the learning rates at ``steps`` (shape ``steps.shape + (groups,)``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must override get_lr() or schedule(steps, base_lrs)"
+        )
+
+    # ---------------------------------------------------------------- state
+    @property
+    def last_epoch(self) -> OptimState:
+        """The step counter, a :class:`~expdecay.OptimState`: read ``last_epoch.value``.
+
+        Assigning an integer (``scheduler.last_epoch = 10``) jumps there, as
+        ``step(10)`` does, instead of replacing the state.
+        """
+        return self._last_epoch
+
+    @last_epoch.setter
+    def last_epoch(self, value: int) -> None:
+        if isinstance(value, brainstate.State):
+            raise TypeError(f"last_epoch must be assigned an integer step, got a "
+                            f"{type(value).__name__}")
+        self.step(check_epoch("last_epoch", value))
+
+    @property
+    def base_lrs(self) -> List[float]:
+        """The initial learning rate of each parameter group.
+
+        A list; ``scheduler.base_lrs[i] = x`` changes group ``i``'s base LR (as
+        in braintools), ``scheduler.base_lrs = [...]`` replaces them all. Both
+        are validated, and a compiled step sees the change (it is a state).
+        """
+        return BaseLRs(self, self._base_lrs)
+
+    @base_lrs.setter
+    def base_lrs(self, value: Union[float, Sequence[float]]) -> None:
+        base_lrs = check_lrs("base_lrs", value)
+        self._base_lrs = base_lrs
+        self._cache.set_base(base_lrs)
+
+    @property
+    def num_groups(self) -> int:
+        """The number of parameter groups (entries of ``base_lrs``)."""
+        return len(self._base_lrs)
+
+    # --------------------------------------------------------------- values
+    def get_lr(self) -> list:
+        """The closed-form learning rates at ``last_epoch`` (ignores manual overrides)."""
+        return list(self.lr_at(self.last_epoch.value))
+
+    def lr_at(self, steps: Any) -> jax.Array:
+        """The schedule at any array of steps, without touching state.
+
+        Returns an array of shape ``steps.shape + (number of groups,)``.
+
+        >>> from expdecay import StepLR
+        >>> StepLR(base_lr=[1.0, 0.5], step_size=10, gamma=0.5).lr_at([0, 10, 25]).tolist()
+        [[1.0, 0.5], [0.5, 0.25], [0.25, 0.125]]
+        """
+        return self._source.at(check_steps("steps", steps))
+
+    def first_overflow_step(self) -> Optional[int]:
+        """The first step at which a learning rate is ``inf``, or ``None`` up to ``2**31 - 1``.
+
+        Assumes a schedule that never decreases (it is only asked of growing
+        ones). Found by bisection over :meth:`lr_at`, so it is exactly the step
+        at which the values this scheduler computes overflow.
+        """
+        return overflow.first_overflow_step(self.lr_at)
+
+    def read_lrs(self) -> Any:
+        """The learning rates the next update applies: numpy eagerly, traced inside ``jit``."""
+        return self._source.read()
+
+    def override_lrs(self, values: Any) -> None:
+        """Apply ``values`` (one per group) until the scheduler next steps (manual LR changes)."""
+        self._cache.override(values, self.last_epoch.value)
+
+    @property
+    def current_lrs(self) -> CurrentLRs:
+        """The current learning rate of each group as ``.value`` (assign ``.value`` to override)."""
+        return CurrentLRs(self)
+
+    def get_last_lr(self) -> list:
+        """The current learning rate of each group (the ones the next update applies).
+
+        Python floats eagerly; traced scalars inside ``jit``/``for_loop``.
+        """
+        values = self.read_lrs()
+        return list(values) if is_tracer(values) else values.tolist()
+
+    def __call__(self, count: Any = None) -> Any:
+        """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).
+
+        The count optax passes is ignored: the learning rate is the scheduler's,
+        advanced by :meth:`step`.
+        """
+        return -self.read_lrs()[0]
+
+    # ------------------------------------------------------------- stepping
+    def step(self, epoch: Optional[int] = None) -> None:
+        """Advance one step, or jump to ``epoch`` (a non-negative integer, may be traced).
+
+        Eagerly, stepping past ``2**31 - 1`` raises ``OverflowError``; under
+        ``jit`` the count saturates there.
+        """
+        if epoch is None:
+            self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
+        else:
+            self._last_epoch.value = check_epoch("epoch", epoch)
+            self._cache.clear_override()
+
+    def step_epoch(self) -> None:
+        """Alias of ``step()`` (braintools API)."""
+        self.step()
+
+    def apply(self, apply_fn: Callable[[Any], Any]) -> None:
+        """Set the current learning rates to ``apply_fn(lr)`` of the closed-form ones, until the
+        next step."""
+        self.override_lrs(jnp.stack([jnp.asarray(apply_fn(v)) for v in self.get_lr()]))
+
+    def attach_optimizer(self, optimizer: Any) -> None:
+        """Remember ``optimizer``; extend ``base_lrs`` with its last entry to cover its groups."""
+        self.optimizer = optimizer
+        groups = len(getattr(optimizer, "param_groups", ()))
+        if groups > self.num_groups:
+            self.base_lrs = self._base_lrs + [self._base_lrs[-1]] * (groups - self.num_groups)
+
+    # ---------------------------------------------------------- checkpoints
+    def state_dict(self) -> Dict[str, Any]:
+        """Plain Python data (``json.dumps`` works), with braintools' keys."""
+        epoch = self.last_epoch.value
+        if is_tracer(epoch):
+            raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
+        return {
+            "last_epoch": int(epoch),
+            "base_lrs": list(self._base_lrs),
+            "current_lrs": self.get_last_lr(),
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Load a state dict from :meth:`state_dict` or from braintools.
+
+        Every entry is checked before anything is written: after a failed load
+        the scheduler is exactly as it was.
+        """
+        require(state_dict, ("last_epoch", "base_lrs"))
+        epoch = check_epoch("state_dict['last_epoch']", state_dict["last_epoch"])
+        base_lrs = self._group_lrs("base_lrs", state_dict["base_lrs"])
+        current = state_dict.get("current_lrs")
+        if current is not None:
+            current = self._group_lrs("current_lrs", current)
+        self.base_lrs = base_lrs
+        self.last_epoch.value = epoch
+        if current is not None:
+            self.override_lrs(current)
+
+    def _group_lrs(self, key: str, value: Any) -> List[float]:
+        values = check_lrs(f"state_dict[{key!r}]", value)
+        if len(values) != self.num_groups:
+            raise ValueError(f"state_dict[{key!r}] has {len(values)} groups, this scheduler has "
+                             f"{self.num_groups}: got {value!r}")
+        return values
+
+    def __repr__(self) -> str:
+        epoch = self.last_epoch.value
+        epoch = "traced" if is_tracer(epoch) else int(epoch)
+        args = "".join(f", {k}={v!r}" for k, v in self.hyperparameters.items())
+        lrs = self._base_lrs[0] if self.num_groups == 1 else self._base_lrs
+        return f"{type(self).__name__}(base_lr={lrs!r}{args}, last_epoch={epoch})"
+
+
+class _ClosedFormSource:
+    """The protocol of a scheduler whose :meth:`~LRScheduler.schedule` is a pure function."""
+
+    __slots__ = ("_scheduler", "_fn")
+
+    def __init__(self, scheduler: LRScheduler):
+        self._scheduler = scheduler
+        self._fn: Optional[ClosedForm] = None
+
+    @property
+    def fn(self) -> ClosedForm:
+        if self._fn is None:  # built on first use: subclasses set hyperparameters after __init__
+            s = self._scheduler
+            builtin = type(s).__module__.startswith("expdecay.")
+            # built-in schedules depend only on their hyperparameters; a user's may read anything
+            identity = tuple(sorted(s.hyperparameters.items())) if builtin else id(s)
+            self._fn = ClosedForm((type(s), identity), s.schedule)
+        return self._fn
+
+    def state(self):
+        s = self._scheduler
+        return s.last_epoch.value, s._cache.state.value
+
+    def read(self):
+        s = self._scheduler
+        return s._cache.read(self.fn, s.last_epoch.value)
+
+    def at(self, steps):
+        return self.fn.at(self.state(), steps)
+
+
+class _GetLRSource:
+    """The protocol of a braintools-style subclass: ``get_lr()`` gives the state (the LRs)."""
+
+    __slots__ = ("_scheduler",)
+    fn = GIVEN
+
+    def __init__(self, scheduler: LRScheduler):
+        self._scheduler = scheduler
+
+    def _get_lr(self):
+        return jnp.asarray(self._scheduler.get_lr(), float_dtype()).reshape(-1)
+
+    def state(self):
+        s = self._scheduler
+        epoch = s.last_epoch.value
+        _, current, tag = s._cache.state.value
+        if not (is_tracer(epoch) or is_tracer(tag)) and int(tag) != int(epoch):
+            return self._get_lr()
+        return jnp.where(tag == epoch, current, self._get_lr())
+
+    def read(self):
+        values = self.state()
+        return values if is_tracer(values) else np.asarray(values)
+
+    def at(self, steps: np.ndarray):
+        s = self._scheduler
+        steps = np.asarray(steps)
+        saved = s.last_epoch.value
+        rows = []
+        try:
+            for step in steps.reshape(-1):
+                s.last_epoch.value = int(step)
+                rows.append(self._get_lr())
+        finally:
+            s.last_epoch.value = saved
+        if not rows:
+            return jnp.zeros(steps.shape + (s.num_groups,), float_dtype())
+        return jnp.stack(rows).reshape(steps.shape + (s.num_groups,))

@@ -1,0 +1,92 @@
+"""braintools' attribute API on expdecay's schedulers: read-only hyperparameters and LR views."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, List
+
+import jax
+
+from ..validation import check_lrs, is_tracer
+
+if TYPE_CHECKING:
+    from .base import LRScheduler
+
+__all__ = ["Hyperparameter", "CurrentLRs", "BaseLRs"]
+
+
+class Hyperparameter:
+    """A read-only constructor argument, stored in ``obj.hyperparameters``.
+
+    Hyperparameters are fixed at construction: a compiled training step reads
+    them at trace time, so changing one later could not reach that step and
+    would silently train on the old value. Build a new object instead.
+    """
+
+    def __init__(self, advice: str = "build a new scheduler, or use load_state_dict / step(epoch) "
+                                     "to change its state"):
+        self.advice = advice
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj.hyperparameters[self.name]
+
+    def __set__(self, obj, value):
+        raise AttributeError(
+            f"{type(obj).__name__}.{self.name} is fixed at construction (got {value!r}); {self.advice}"
+        )
+
+
+class CurrentLRs:
+    """``scheduler.current_lrs``: ``.value`` is what the next update applies (braintools API).
+
+    Assigning ``.value`` sets the learning rates until the scheduler next steps.
+    """
+
+    __slots__ = ("_scheduler",)
+
+    def __init__(self, scheduler: "LRScheduler"):
+        self._scheduler = scheduler
+
+    @property
+    def value(self) -> jax.Array:
+        return self._scheduler.read_lrs()
+
+    @value.setter
+    def value(self, values: Any) -> None:
+        scheduler = self._scheduler
+        if not is_tracer(values):
+            values = check_lrs("current_lrs", values)
+            if len(values) != scheduler.num_groups:
+                raise ValueError(f"current_lrs needs one value per parameter group "
+                                 f"({scheduler.num_groups}), got {len(values)}: {values!r}")
+        scheduler.override_lrs(values)
+
+
+class BaseLRs(list):
+    """``scheduler.base_lrs``: item assignment writes through to the scheduler (validated)."""
+
+    def __init__(self, scheduler: "LRScheduler", values: List[float]):
+        super().__init__(values)
+        self._scheduler = scheduler
+
+    def __setitem__(self, index, value) -> None:
+        values = list(self)
+        values[index] = value
+        if len(values) != len(self):
+            raise ValueError(f"base_lrs[{index!r}] = {value!r} would change the number of "
+                             f"parameter groups")
+        self._scheduler.base_lrs = values  # validates before anything changes
+        super().__setitem__(slice(None), list(self._scheduler.base_lrs))
+
+    def _fixed(self, *args, **kwargs):
+        raise TypeError(
+            "scheduler.base_lrs supports item assignment (base_lrs[i] = x); "
+            "to change the list, assign scheduler.base_lrs = [...]"
+        )
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _fixed
+    __delitem__ = __iadd__ = __imul__ = _fixed
