@@ -620,7 +620,8 @@ class ConstantLR(LRScheduler):
         factor = check_real("factor", factor, nonnegative=True)
         total_iters = check_int("total_iters", total_iters)
         super().__init__(base_lr, last_epoch)
-        scaled = np.asarray(self._base_lrs_py, float_dtype()) * np.asarray(factor, float_dtype())
+        with np.errstate(over="ignore"):  # an overflow is the error raised below, not a numpy warning
+            scaled = np.asarray(self._base_lrs_py, float_dtype()) * np.asarray(factor, float_dtype())
         if not np.all(np.isfinite(scaled)):
             raise ValueError(f"factor={factor!r} times base_lr overflows {np.dtype(float_dtype()).name}: got {factor!r}")
         self._hparams = dict(factor=factor, total_iters=total_iters)
