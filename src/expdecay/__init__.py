@@ -21,6 +21,7 @@ from .optim import SGD, Adam, AdamW, OptaxOptimizer
 from .diagnostics import count_compilations
 from .plot import plot_schedule
 from .states import OptimState
+from .validation import EndValueWarning
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,7 @@ __all__ = [
     "AdamW",
     "StateDictKeyError",
     "LearningRateOverflowWarning",
+    "EndValueWarning",
     "plot_schedule",
     "count_compilations",
 ]

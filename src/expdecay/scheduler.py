@@ -24,7 +24,7 @@ import numpy as np
 from .schedules import check_decay, constant_values, exponential_values, float_dtype, multistep_values
 from .states import OptimState
 from .validation import (check_bool, check_epoch, check_int, check_lrs, check_real, is_tracer, max_step,
-                         saturating_increment)
+                         saturating_increment, warn_if_end_value_replaces_base_lr)
 
 __all__ = [
     "LRScheduler",
@@ -542,6 +542,7 @@ class ExponentialDecayLR(_ExponentialFamily):
                        staircase=staircase, end_value=end_value)
         self._init_family(base_lr, last_epoch, hparams, rate=decay_rate, transition_steps=decay_steps,
                           transition_begin=transition_begin, staircase=staircase, end_value=end_value, bound=bound)
+        warn_if_end_value_replaces_base_lr(self._base_lrs_py, decay_rate, end_value)
 
 
 class ExponentialLR(_ExponentialFamily):

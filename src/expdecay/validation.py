@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, List
+import os
+import sys
+import warnings
+from typing import Any, List, Optional, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +29,8 @@ __all__ = [
     "max_step",
     "float_dtype",
     "saturating_increment",
+    "EndValueWarning",
+    "warn_if_end_value_replaces_base_lr",
 ]
 
 _MAX_STEP = {False: int(np.iinfo(np.int32).max), True: int(np.iinfo(np.int64).max)}
@@ -189,3 +194,52 @@ def check_epoch(name: str, value: Any) -> Any:
             f"{name} must be at most {max_step()} (the largest value of JAX's default integer), got {raw!r}"
         )
     return value
+
+
+class EndValueWarning(UserWarning):
+    """``end_value`` is on the far side of ``base_lr``: the learning rate is ``end_value`` from step 0.
+
+    ``end_value`` bounds every step, step 0 included (optax's rule): a lower
+    bound (``decay_rate < 1``) above ``base_lr``, or an upper bound
+    (``decay_rate >= 1``) below it, replaces ``base_lr`` from the first update on.
+    """
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside expdecay."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_if_end_value_replaces_base_lr(base_lrs: Sequence[float], decay_rate: float, end_value: Optional[float]) -> None:
+    """Warn (:class:`EndValueWarning`) when ``end_value`` is the learning rate from step 0.
+
+    That is when it is a lower bound (``decay_rate < 1``) above a group's
+    ``base_lr``, or an upper bound (``decay_rate >= 1``) below one, compared in
+    the float the learning rates are computed in.
+    """
+    if end_value is None:
+        return
+    f = float_dtype().type
+    lower = decay_rate < 1
+    groups = [i for i, base in enumerate(base_lrs) if (f(end_value) > f(base) if lower else f(end_value) < f(base))]
+    if not groups:
+        return
+    side, bound = ("above", "a lower") if lower else ("below", "an upper")
+    if len(base_lrs) == 1:
+        where, whose = f"base_lr={base_lrs[0]!r}", "the learning rate"
+        times = f" ({f(end_value) / f(base_lrs[0]):.3g}x base_lr)" if f(base_lrs[0]) > 0 else ""
+    else:
+        where = ", ".join(f"base_lr[{i}]={base_lrs[i]!r}" for i in groups)
+        whose = f"the learning rate of group{'s' if len(groups) > 1 else ''} {', '.join(map(str, groups))}"
+        times = ""
+    warnings.warn(
+        f"end_value={end_value!r} is {side} {where}, and with decay_rate={decay_rate!r} {'<' if lower else '>='} 1 "
+        f"it is {bound} bound: {whose} is end_value = {end_value!r} from step 0{times}, not base_lr "
+        f"(an end_value {'below' if lower else 'above'} base_lr bounds the {'decay' if lower else 'growth'})",
+        EndValueWarning,
+        stacklevel=_user_stacklevel(),
+    )
