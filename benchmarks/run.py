@@ -35,7 +35,6 @@ from typing import Callable, Dict, List, Optional
 import brainstate
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 import expdecay

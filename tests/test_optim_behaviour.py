@@ -16,7 +16,6 @@ import pytest
 
 import expdecay
 from expdecay import SGD, Adam, AdamW, ConstantLR, ExponentialDecayLR, OptaxOptimizer, StepLR, count_compilations
-from conftest import braintools_optim
 from optim_support import W1, W2, grad_of, host, make_model, train_optax, values_of, worst_relative
 
 

@@ -1,6 +1,5 @@
 """The five schedulers against braintools.optim (the oracle), and state dicts both ways."""
 
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
