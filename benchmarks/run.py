@@ -184,8 +184,8 @@ def bench_eager_step(smoke: bool) -> None:
     item = "(b) eager optimizer.step + scheduler.step"
     sizes = [("10x5 layer", 10, 5, 300)]
     sizes += [("1e6 params", 1000, 1000, 40), ("1e7 params", 3162, 3162, 12)]
-    if smoke:  # one tiny shape for every row: eager braintools compiles each op once per shape
-        sizes = [(name, 4, 3, 3) for name, _, _, _ in sizes]
+    if smoke:  # one shape for every row, the 10x5 layer of (c) and (f): eager braintools compiles each op
+        sizes = [(name, 10, 5, 3) for name, _, _, _ in sizes]  # once per shape
     for name, n_in, n_out, reps in sizes:
         contenders = {}
         for lib_name, lib in LIBS.items():
@@ -404,7 +404,7 @@ def in_fresh_process(kind: str, contender: str, size: int) -> Optional[dict]:
 
 def bench_memory(smoke: bool) -> None:
     item = "(e) peak memory of one step"
-    size = 10_000 if smoke else 10_000_000
+    size = 100 if smoke else 10_000_000
     ours = None
     for contender in ["expdecay", "optax"] + (["braintools"] if braintools is not None else []):
         m = _memory(contender, size) if smoke else in_fresh_process("memory", contender, size)

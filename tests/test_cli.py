@@ -349,7 +349,7 @@ def test_preview_never_gives_a_traceback(data, tmp_path_factory):
             assert last == f"wrote {argv[argv.index('--plot') + 1]}"
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(data=st.data())
 def test_demo_never_gives_a_traceback(data, tmp_path_factory):
     import expdecay.demo

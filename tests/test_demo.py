@@ -45,6 +45,12 @@ def test_demo_trains_both_runs_and_writes_the_figure(capsys, tmp_path):
 
 
 def test_the_default_figure_lands_in_the_current_directory_and_says_where(capsys, tmp_path, monkeypatch):
+    import expdecay.demo
+
+    def train(scheduler, steps, **kwargs):  # the training is the test above's
+        return {"loss": np.linspace(1.0, 0.1, steps), "lr": np.full(steps, 0.01)}
+
+    monkeypatch.setattr(expdecay.demo, "train", train)
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--steps", "20", "--no-progress"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"wrote {tmp_path / 'expdecay-demo.png'}"
