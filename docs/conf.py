@@ -1,6 +1,7 @@
 """Sphinx configuration of the expdecay documentation.
 
-Build: ``pip install -e ".[docs]"`` then ``sphinx-build -W -b html docs docs/_build/html``.
+Build, from the README's venv (in the repository root):
+``.venv/bin/pip install -e ".[docs]" && .venv/bin/sphinx-build -W -b html docs docs/_build/html``.
 The code blocks of these pages run under pytest (tests/test_docs.py).
 """
 

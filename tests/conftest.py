@@ -2,7 +2,9 @@
 
 import importlib
 import sys
+import warnings
 
+import numpy as np
 import pytest
 
 
@@ -52,3 +54,28 @@ def assert_names(message: str, name: str, value=...) -> None:
     else:
         shown = [repr(value)]
     assert any(s in message for s in shown), f"none of {shown} shown in: {message}"
+
+
+def construct(cls, **kwargs):
+    """``cls(**kwargs)``, asserting that it warns exactly when an independent check says it should.
+
+    * :class:`~expdecay.EndValueWarning` when ``end_value`` replaces ``base_lr`` at step 0: the
+      schedule's value at step 0 differs from ``base_lr`` (in float32) in some group;
+    * :class:`~expdecay.LearningRateOverflowWarning` when the learning rate is ``inf`` at the last
+      step (the growing schedules never decrease; tests/test_properties.py checks that).
+    """
+    from expdecay import EndValueWarning, LearningRateOverflowWarning
+    from expdecay.validation import float_dtype, max_step
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scheduler = cls(**kwargs)
+    seen = {w.category for w in caught}
+    assert seen <= {EndValueWarning, LearningRateOverflowWarning}, [str(w.message) for w in caught]
+    base = np.asarray(scheduler.base_lrs, float_dtype())
+    at_zero = np.asarray(scheduler.lr_at(0))
+    replaced = kwargs.get("end_value") is not None and bool((at_zero != base).any())
+    assert (EndValueWarning in seen) == replaced, (kwargs, at_zero, [str(w.message) for w in caught])
+    overflows = bool(np.isinf(np.asarray(scheduler.lr_at(max_step()))).any())
+    assert (LearningRateOverflowWarning in seen) == overflows, (kwargs, [str(w.message) for w in caught])
+    return scheduler

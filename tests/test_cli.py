@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 import runpy
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import event, given, settings, strategies as st
 
 from expdecay import ExponentialDecayLR
 from expdecay.cli import main
@@ -83,7 +87,7 @@ def test_end_value_as_lower_bound(capsys):
     step = int(re.search(r"first reached at step (\d+)", fact(lines, "end_value"))[1])
     assert abs(step - 500 * math.log(0.01) / math.log(0.9)) <= 1  # 21854.6...
     assert "(lower bound)" in fact(lines, "end_value")
-    assert f"after the last step (4999)" in fact(lines, "end_value")
+    assert "after the last step (4999)" in fact(lines, "end_value")
 
 
 def test_end_value_as_upper_bound_and_doubling_time(capsys):
@@ -174,7 +178,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatc
     assert main(["preview", "--at", "0", "--plot", str(path)]) == 1
     captured = capsys.readouterr()
     assert "Step 0: lr = 0.001000" in captured.out  # the table still prints
-    assert "pip install 'expdecay[plot]'" in captured.err
+    assert '.venv/bin/pip install -e ".[plot]"' in captured.err
     assert not path.exists()
 
 
@@ -184,3 +188,194 @@ def test_overflow_warning_is_one_plain_line(capsys):
     assert table(captured.out.splitlines()) == {0: 0.1, 10: 0.2}
     [line] = captured.err.splitlines()
     assert line.startswith("expdecay: warning: ExponentialDecayLR grows (rate 2.0 > 1): its learning rate overflows")
+
+
+def test_an_end_value_that_replaces_base_lr_says_so_as_the_warning_does(capsys):
+    assert main(["preview", "--end-value", "0.5", "--at", "0,1000"]) == 0
+    out, err = capsys.readouterr()
+    [line] = [line for line in out.splitlines() if line.startswith("end_value:")]
+    assert line == ("end_value: 0.500000 (lower bound) is above base_lr = 0.001000: the learning rate is "
+                    "end_value = 0.500000 from step 0")
+    assert re.fullmatch(r"expdecay: warning: end_value=0\.5 is above base_lr=0\.001, .*the learning rate is "
+                        r"end_value = 0\.5 from step 0 \(500x base_lr\).*\n", err)
+
+
+
+def test_an_upper_bound_below_base_lr_holds_at_end_value_and_says_so(capsys):
+    assert main(["preview", "--base-lr", "0.1", "--decay-rate", "1.5", "--end-value", "0.05", "--transition-begin",
+                 "100", "--at", "0,200"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert table(lines) == {0: 0.05, 200: 0.05}  # what the line below says
+    assert fact(lines, "hold") == "hold: lr = end_value = 0.050000 for steps 0 to 99; the decay begins at step 100"
+    assert fact(lines, "end_value") == ("end_value: 0.050000 (upper bound) is below base_lr = 0.100000: the learning "
+                                        "rate is end_value = 0.050000 from step 0")
+
+# ------------------------------------------------------- no input gives a traceback
+def run_cli(argv):
+    """``(exit code, stdout, stderr)`` of the command line, as ``python -m expdecay`` would exit."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exit:  # argparse's usage errors
+            code = exit.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_one_line_error(code, err, command):
+    assert code == 2, err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and errors[0] == err.splitlines()[-1], err
+    assert errors[0].startswith(f"expdecay {command}: error: "), err
+    return errors[0]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["preview", "--steps", "3000000000"],
+     "argument --steps: expected a positive integer up to 2147483648 (its last step, STEPS - 1, is a step: at most "
+     "2147483647), got '3000000000'"),
+    (["preview", "--plot", "/nonexistent/x.png"], "--plot='/nonexistent/x.png': the directory /nonexistent does not exist"),
+    (["preview", "--plot", "{tmp}/x.txt"], "--plot='{tmp}/x.txt': matplotlib cannot write .txt files; use one of "),
+    (["preview", "--plot", "{tmp}"], "--plot='{tmp}' is a directory; give a file name such as {tmp}/lr.png"),
+    (["preview", "--plot", "{tmp}/x"], "--plot='{tmp}/x': matplotlib cannot write a file without an extension"),
+    (["preview", "--every", "1", "--steps", "200000"],
+     "argument --every: --every 1 with --steps 200000 prints 200000 rows, more than 100000"),
+])
+def test_bad_preview_input_is_one_line_before_anything_is_computed(argv, message, tmp_path):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    code, out, err = run_cli(argv)
+    line = assert_one_line_error(code, err, "preview")
+    assert message.replace("{tmp}", str(tmp_path)) in line
+    assert out == "" and list(tmp_path.iterdir()) == []  # no table, no file
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--out", "/nonexistent/dir/x.png"], "--out='/nonexistent/dir/x.png': the directory /nonexistent/dir does "
+                                                  "not exist"),
+    (["demo", "--out", "{tmp}/demo.txt"], "--out='{tmp}/demo.txt': matplotlib cannot write .txt files"),
+    (["demo", "--seed", "-1"], "argument --seed: expected an integer from 0 to 4294967295, got '-1'"),
+    (["demo", "--steps", "3000000000"], "argument --steps: expected a positive integer up to 1000000, got '3000000000'"),
+])
+def test_bad_demo_input_is_one_line_before_training(argv, message, tmp_path, monkeypatch):
+    import expdecay.demo
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking its arguments")
+
+    monkeypatch.setattr(expdecay.demo, "train", no_training)
+    code, out, err = run_cli([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert message.replace("{tmp}", str(tmp_path)) in assert_one_line_error(code, err, "demo")
+    assert out == ""
+
+
+def test_a_failed_write_is_one_line(tmp_path, monkeypatch, capsys):
+    from matplotlib.figure import Figure
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    path = tmp_path / "x.png"
+    assert main(["preview", "--at", "0", "--plot", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "Step 0: lr = 0.001000" in captured.out
+    assert captured.err == f"expdecay preview: error: cannot write {path}: [Errno 28] No space left on device\n"
+
+
+# hypothesis: arguments as a user might type them, valid and not
+def _number_text(numbers):
+    return numbers.map(str) | st.sampled_from(["", "x", "1e3", "0x10", "nan", "inf", "-inf", "1_000", " 7", "9" * 30])
+
+
+INTS = _number_text(st.integers(-3, 5000) | st.integers(-(2**40), 2**40) | st.sampled_from([2**31 - 1, 2**31, 2**32]))
+FLOATS = _number_text(st.floats(0.0, 3.0) | st.floats(allow_nan=True, allow_infinity=True) | st.just(1e-45))
+STEP_LISTS = (st.lists(st.integers(-2, 5000) | st.integers(0, 2**31 + 2), min_size=1, max_size=5)
+              .map(lambda steps: ",".join(map(str, steps))) | st.sampled_from(["", ",", "1,,2", "a", "1, 2"]))
+NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/"), max_size=6)
+EXTENSIONS = st.sampled_from(["png", "PNG", "svg", "pdf", "jpg", "txt", "pgf", "", "png.", "tar.gz"])
+
+
+@st.composite
+def figure_paths(draw, root):
+    """Absolute paths under ``root``: in it, in a missing directory, under a file, the directory itself."""
+    where = draw(st.sampled_from(["here", "here", "missing", "under-a-file", "the-directory"]))
+    if where == "the-directory":
+        return str(root)
+    base = {"here": root, "missing": root / "missing", "under-a-file": root / "a-file.png"}[where]
+    name, extension = draw(NAMES), draw(EXTENSIONS)
+    return str(base / name) + (f".{extension}" if extension else "")
+
+
+def options(draw, flags):
+    """Each flag or not (``None``: a switch without a value)."""
+    argv = []
+    for flag, values in flags.items():
+        if draw(st.booleans()):
+            argv += [flag] if values is None else [flag, draw(values)]
+    return argv
+
+
+def fresh_directory(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli")
+    (root / "a-file.png").write_bytes(b"")
+    return root
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_preview_never_gives_a_traceback(data, tmp_path_factory):
+    root = fresh_directory(tmp_path_factory)
+    def mostly(valid, anything):  # two draws in three from the valid values
+        return st.one_of(valid.map(str), valid.map(str), anything)
+
+    argv = ["preview"] + options(data.draw, {
+        "--base-lr": mostly(st.floats(0.0, 1.0), FLOATS), "--decay-steps": mostly(st.integers(1, 10**6), INTS),
+        "--decay-rate": mostly(st.floats(0.01, 3.0), FLOATS), "--transition-begin": mostly(st.integers(0, 10**5), INTS),
+        "--staircase": None, "--end-value": mostly(st.floats(0.0, 1.0), FLOATS),
+        "--steps": mostly(st.integers(1, 10**5), INTS), "--every": mostly(st.integers(1, 10**4), INTS),
+        "--at": STEP_LISTS, "--plot": figure_paths(root),
+    })
+    code, out, err = run_cli(argv)
+    event(f"exit code {code}" + (" with a plot" if code == 0 and "--plot" in argv else ""))
+    assert code in (0, 2), (argv, code, err)
+    if code == 2:
+        assert_one_line_error(code, err, "preview")
+        assert "Step " not in out  # the checks come before the table
+    else:
+        assert "Traceback" not in err and ROW.match(out.splitlines()[1]), out
+        if "--plot" in argv:
+            last = out.rstrip("\n").split("\n")[-1]  # not splitlines(): a file name may hold "\x1e"
+            assert last == f"wrote {argv[argv.index('--plot') + 1]}"
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_demo_never_gives_a_traceback(data, tmp_path_factory):
+    import expdecay.demo
+
+    trained = []
+
+    def train(scheduler, steps, **kwargs):  # the training itself is tested in tests/test_demo.py
+        trained.append(steps)
+        return {"loss": np.linspace(1.0, 0.1, steps), "lr": np.asarray(scheduler.lr_at(np.arange(steps)))[:, 0]}
+
+    root = fresh_directory(tmp_path_factory)
+    argv = ["demo"] + options(data.draw, {
+        "--steps": _number_text(st.integers(-3, 3000) | st.sampled_from([10**6, 10**6 + 1, 3 * 10**9])),
+        "--out": figure_paths(root), "--seed": INTS, "--no-progress": None,
+    })
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(expdecay.demo, "train", train)
+        patch.chdir(root)  # the default --out is relative
+        code, out, err = run_cli(argv)
+    event(f"exit code {code}")
+    assert code in (0, 2), (argv, code, err)
+    if code == 2:
+        assert_one_line_error(code, err, "demo")
+        assert trained == []  # checked before training
+    else:
+        assert "Traceback" not in err and len(trained) == 2
+        out_path = argv[argv.index("--out") + 1] if "--out" in argv else str(root / "expdecay-demo.png")
+        last = out.rstrip("\n").split("\n")[-1]  # not splitlines(): a file name may hold "\x1e"
+        assert last == f"wrote {out_path}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 
@@ -34,9 +35,47 @@ def test_demo_trains_both_runs_and_writes_the_figure(capsys, tmp_path):
     first, last = rows[0], rows[-1]
     assert first[2] == first[4]  # same data, same initial weights
     assert last[2] < first[2] / 10 and last[4] < first[4] / 10  # both runs learn
-    assert f"wrote {out}" in captured.out
+    assert captured.out.splitlines()[-1] == f"wrote {out}"  # an absolute path: where the figure is
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "continuous" in captured.err and "staircase" in captured.err  # the progress bars
+    # progress, not on a terminal (a log): two lines per run, the first one before the compilation
+    lines = captured.err.splitlines()
+    assert [line.split(": ")[0] for line in lines] == ["continuous", "continuous", "staircase", "staircase"]
+    assert lines[0] == "continuous: compiling the training loop of 450 steps (once per run, a few seconds)"
+    assert re.fullmatch(r"continuous: compiled in \d+\.\d s; training 450 steps", lines[1])
+
+
+def test_the_default_figure_lands_in_the_current_directory_and_says_where(capsys, tmp_path, monkeypatch):
+    import expdecay.demo
+
+    def train(scheduler, steps, **kwargs):  # the training is the test above's
+        return {"loss": np.linspace(1.0, 0.1, steps), "lr": np.full(steps, 0.01)}
+
+    monkeypatch.setattr(expdecay.demo, "train", train)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--steps", "20", "--no-progress"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {tmp_path / 'expdecay-demo.png'}"
+    assert (tmp_path / "expdecay-demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_progress_is_one_redrawn_line(monkeypatch):
+    from expdecay.demo import train
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    scheduler = expdecay.ExponentialDecayLR(base_lr=0.01, decay_steps=10, decay_rate=0.5)
+    train(scheduler, 100, progress=True, desc="run")
+    text = terminal.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")  # one line
+    frames = text.rstrip("\n").split("\r\033[K")[1:]  # each redraw: carriage return, clear the line
+    assert frames[0] == "run: compiling the training loop of 100 steps (once per run, a few seconds)"
+    assert frames[1] == "run: [....................] step 0/100"  # the first report, once compiled
+    assert 3 <= len(frames) <= 2 + 20  # at most 20 updates, not one per step
+    assert re.fullmatch(r"run: \[#{20}\] step 100/100 in \d+\.\d s \(\d+\.\d s of it compiling\)", frames[-1])
 
 
 def test_demo_without_matplotlib_still_trains_and_says_how_to_plot(capsys, tmp_path, monkeypatch):
@@ -45,7 +84,7 @@ def test_demo_without_matplotlib_still_trains_and_says_how_to_plot(capsys, tmp_p
     assert main(["demo", "--steps", "20", "--out", str(out), "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert len(milestones(captured.out)) == 11
-    assert "pip install 'expdecay[plot]'" in captured.out
+    assert '.venv/bin/pip install -e ".[plot]"' in captured.out
     assert not out.exists()
     assert captured.err == ""  # --no-progress
 

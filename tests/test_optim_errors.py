@@ -10,6 +10,7 @@ as a twin does.
 """
 
 import math
+import re
 from typing import NamedTuple, Optional
 
 import brainstate
@@ -105,7 +106,8 @@ def trajectory(cls, scheduler):
 
 
 @pytest.mark.parametrize("cls, kwargs, exc, name", CONSTRUCTOR_CASES,
-                         ids=[f"{c.__name__}-{k!r}"[:60] for c, k, _, _ in CONSTRUCTOR_CASES])
+                         ids=[re.sub(r" at 0x[0-9a-f]+", "", f"{c.__name__}-{k!r}")[:60]  # same ids in every
+                              for c, k, _, _ in CONSTRUCTOR_CASES])  # process (pytest-xdist compares them)
 def test_constructor_rejects_bad_input_and_leaves_the_scheduler_alone(cls, kwargs, exc, name):
     scheduler, twin = stepped_scheduler(), stepped_scheduler()
     with pytest.raises(exc) as info:

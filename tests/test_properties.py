@@ -18,6 +18,7 @@ from hypothesis import given, settings, strategies as st
 from expdecay import (SGD, ConstantLR, ExponentialDecayLR, ExponentialLR, LearningRateOverflowWarning, MultiStepLR,
                       StepLR)
 from expdecay.validation import max_step
+from conftest import construct
 
 F32 = np.float32
 ULP = 2.0**-24  # float32 unit roundoff
@@ -67,9 +68,7 @@ def envelope(cfg):
 
 
 def build(cfg):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LearningRateOverflowWarning)
-        return cfg["cls"](**{k: v for k, v in cfg.items() if k != "cls"})
+    return construct(cfg["cls"], **{k: v for k, v in cfg.items() if k != "cls"})  # warns iff it should
 
 
 @settings(max_examples=300, deadline=None)

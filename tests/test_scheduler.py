@@ -1,9 +1,7 @@
 """Scheduler semantics, checked against hand-derived formulas."""
 
 import json
-import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest

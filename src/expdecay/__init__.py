@@ -10,6 +10,7 @@ from .functional import exponential_decay
 from .checkpoint import StateDictKeyError
 from .schedulers import (
     ConstantLR,
+    EndValueWarning,
     ExponentialDecayLR,
     ExponentialLR,
     LearningRateOverflowWarning,
@@ -41,6 +42,7 @@ __all__ = [
     "AdamW",
     "StateDictKeyError",
     "LearningRateOverflowWarning",
+    "EndValueWarning",
     "plot_schedule",
     "count_compilations",
 ]

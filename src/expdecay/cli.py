@@ -24,28 +24,49 @@ last step (3000): lr = 0.012500
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import warnings
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
-from .plot import PLOT_HINT
-from .schedulers import ExponentialDecayLR
+from .plot import PLOT_HINT, check_figure_path
+from .formatting import lr_decimals
+from .schedulers import EndValueWarning, ExponentialDecayLR
+from .schedulers.limits import first_step
 from .validation import max_step
 
 __all__ = ["main", "build_parser"]
 
+MAX_ROWS = 100_000  # the most rows --every may print
+DEMO_MAX_STEPS = 1_000_000  # the demo records loss and learning rate at every step
+
 
 # ------------------------------------------------------------------ arguments
-def _positive_int(text: str) -> int:
+def _count(maximum: Optional[int] = None, why: str = "") -> Callable[[str], int]:
+    """An argparse type: a positive integer, at most ``maximum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < 1:
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a positive integer up to {maximum}{why}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {2**32 - 1}, got {text!r}")
     return value
 
 
@@ -86,16 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--staircase", action="store_true", help="decay in jumps every decay_steps")
     preview.add_argument("--end-value", type=float, default=None,
                          help="bound: lower when decay_rate < 1, upper when > 1 (default: none)")
-    preview.add_argument("--steps", type=_positive_int, default=None,
-                         help="length of the run; its last step is STEPS - 1 (default: 5000, or up to the "
-                              "largest --at step)")
+    preview.add_argument("--steps", type=_count(max_step() + 1, f" (its last step, STEPS - 1, is a step: at most {max_step()})"),
+                         default=None, help="length of the run; its last step is STEPS - 1 (default: 5000, or up to "
+                                            "the largest --at step)")
     where = preview.add_mutually_exclusive_group()
-    where.add_argument("--every", type=_positive_int, default=None,
-                       help="print every EVERY steps from 0 (default: STEPS / 10)")
+    where.add_argument("--every", type=_count(), default=None,
+                       help=f"print every EVERY steps from 0, at most {MAX_ROWS} rows (default: STEPS / 10)")
     where.add_argument("--at", type=_step_list, default=None, metavar="S1,S2,...",
                        help="print exactly these steps, e.g. 0,1000,5000")
     preview.add_argument("--plot", metavar="FILE.png", default=None,
-                         help=f"also draw the schedule up to the last step into FILE.png (needs matplotlib: {PLOT_HINT})")
+                         help="also draw the schedule up to the last step into FILE.png, or any format matplotlib "
+                              f"writes (needs matplotlib: {PLOT_HINT})")
     preview.set_defaults(subparser=preview)
 
     demo = commands.add_parser(
@@ -105,36 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
         "with staircase ExponentialDecayLR, in a compiled loop; print loss and learning rate at milestones; "
         "draw both runs into one PNG.",
     )
-    demo.add_argument("--steps", type=_positive_int, default=None, help="training steps per run (default: 2000)")
+    demo.add_argument("--steps", type=_count(DEMO_MAX_STEPS), default=None,
+                      help=f"training steps per run, at most {DEMO_MAX_STEPS} (default: 2000)")
     demo.add_argument("--out", default="expdecay-demo.png", metavar="FILE.png",
-                      help="where to write the figure (default: expdecay-demo.png)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of the data and the initial weights (default: 0)")
-    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+                      help="where to write the figure, checked before training (default: expdecay-demo.png)")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of the data and the initial weights (default: 0)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress report on stderr")
+    demo.set_defaults(subparser=demo)
     return parser
 
 
 # ------------------------------------------------------------------- preview
-def _first_step(predicate: Callable[[int], bool], lo: int, hi: int) -> Optional[int]:
-    """The smallest step in ``[lo, hi]`` where a monotone ``predicate`` holds, or None."""
-    if not predicate(hi):
-        return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if predicate(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def lr_decimals(values: Sequence[float]) -> int:
-    """Six decimals, as braintools prints, or more to show 3 significant digits of small values."""
-    nonzero = [abs(v) for v in values if v]
-    if not nonzero:
-        return 6
-    return int(min(max(6, 2 - math.floor(math.log10(min(nonzero)))), 15))
-
-
 def _preview(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -149,24 +152,31 @@ def _preview(args: argparse.Namespace) -> int:
             )
     except (TypeError, ValueError, OverflowError) as error:
         args.subparser.error(str(error))  # argparse's usage message and exit code 2
-    for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
-        print(f"expdecay: warning: {warning.message}", file=sys.stderr)
     if args.steps is None:
         steps = max(args.at) + 1 if args.at else 5000
     else:
         steps = args.steps
     last = steps - 1
-    if args.at is not None:
-        table = list(args.at)
-    else:
-        table = list(range(0, steps, args.every or max(steps // 10, 1)))
+    every = args.every or max(steps // 10, 1)
+    if args.at is None and -(-steps // every) > MAX_ROWS:
+        args.subparser.error(f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
+                             f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at")
+    if args.plot is not None:  # before anything is computed
+        try:
+            check_figure_path("--plot", args.plot)
+        except ValueError as error:
+            args.subparser.error(str(error))
+    for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
+        print(f"expdecay: warning: {warning.message}", file=sys.stderr)
+    replaced = any(issubclass(warning.category, EndValueWarning) for warning in caught)
+    table = list(args.at) if args.at is not None else list(range(0, steps, every))
 
     def lr(step: int) -> float:
         return float(scheduler.lr_at(step)[0])
 
     values = [float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]]
     base, end = lr(0), args.end_value
-    facts = [base, lr(last)] + ([end] if end else [])
+    facts = [base, lr(last), args.base_lr] + ([end] if end else [])
     digits = lr_decimals(values + facts)
 
     def fmt(value: float) -> str:
@@ -181,11 +191,12 @@ def _preview(args: argparse.Namespace) -> int:
     def first_step_reaching(target) -> Optional[int]:
         """The first step at which the LR has fallen (decay) or grown (growth) to ``target``."""
         if rate < 1:
-            return _first_step(lambda s: lr(s) <= target, 0, max_step())
-        return _first_step(lambda s: lr(s) >= target, 0, max_step())
+            return first_step(lambda s: lr(s) <= target, 0, max_step())
+        return first_step(lambda s: lr(s) >= target, 0, max_step())
 
     if begin:
-        print(f"hold: lr = base_lr = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}")
+        held = "end_value" if replaced else "base_lr"
+        print(f"hold: lr = {held} = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}")
     if rate == 1.0 or base == 0.0:
         print("half-life: none (the LR is constant)")
     else:
@@ -201,6 +212,10 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"{name}: {at - begin} steps (the LR first {relation} = {fmt(target)} at step {at}{since})")
     if end is None:
         print("end_value: none (the LR is not bounded)")
+    elif replaced:  # what the EndValueWarning says
+        kind, side = ("lower", "above") if rate < 1 else ("upper", "below")
+        print(f"end_value: {fmt(end)} ({kind} bound) is {side} base_lr = {fmt(args.base_lr)}: the learning rate is "
+              f"end_value = {fmt(end)} from step 0")
     else:
         bound = np.asarray(end, dtype=scheduler.lr_at(0).dtype)
         kind = "lower" if rate < 1 else "upper"
@@ -212,7 +227,7 @@ def _preview(args: argparse.Namespace) -> int:
             print(f"end_value: {fmt(end)} ({kind} bound), first reached at step {at}{beyond}")
     print(f"last step ({last}): lr = {fmt(lr(last))}")
 
-    if args.plot:
+    if args.plot is not None:
         return _plot_preview(scheduler, last, args.plot)
     return 0
 
@@ -233,7 +248,11 @@ def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
         ax.axhline(scheduler.end_value, color="0.6", linestyle="--", label="end_value")
     plot_schedule(scheduler, steps, ax=ax, labels=["learning rate"])
     ax.set_title(repr(scheduler).replace(", transition_begin", ",\ntransition_begin"), fontsize="medium")
-    figure.savefig(path, dpi=120)
+    try:
+        figure.savefig(path, dpi=120)
+    except (OSError, ValueError, RuntimeError) as error:  # the path was checked; e.g. the disk is full
+        print(f"expdecay preview: error: cannot write {path}: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0
 
@@ -242,13 +261,18 @@ def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
 
-    Bad arguments, including values the schedulers reject, print argparse's
-    usage message and exit with code 2.
+    Bad arguments, including values the schedulers reject and figure files
+    that cannot be written, print argparse's usage message and a one-line
+    error, and exit with code 2, before anything is computed or trained.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "preview":
         return _preview(args)
+    try:
+        check_figure_path("--out", args.out)
+    except ValueError as error:
+        args.subparser.error(str(error))
     from .demo import run_demo
 
     return run_demo(steps=args.steps, out=args.out, seed=args.seed, progress=not args.no_progress)

@@ -1,4 +1,4 @@
-"""Plots of learning-rate schedules (needs matplotlib: ``pip install 'expdecay[plot]'``).
+"""Plots of learning-rate schedules (needs matplotlib: the ``plot`` extra, see :data:`PLOT_HINT`).
 
 matplotlib is imported when a plot is drawn, never when :mod:`expdecay` is
 imported, so the library itself does not depend on it.
@@ -7,15 +7,17 @@ imported, so the library itself does not depend on it.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Optional, Sequence, Union
+import os
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
 from .schedulers import LRScheduler
 
-__all__ = ["plot_schedule", "new_figure"]
+__all__ = ["plot_schedule", "new_figure", "check_figure_path", "figure_formats"]
 
-PLOT_HINT = "pip install 'expdecay[plot]'"
+#: How to get matplotlib, in a clone of the repository (the README's venv) and from a package index.
+PLOT_HINT = """in a clone of expdecay, .venv/bin/pip install -e ".[plot]"; otherwise pip install 'expdecay[plot]'"""
 
 Schedule = Union[LRScheduler, Callable[[Any], Any]]
 
@@ -34,6 +36,57 @@ def new_figure(**kwargs):
     from matplotlib.figure import Figure
 
     return Figure(layout="constrained", **kwargs)
+
+
+def figure_formats() -> Optional[List[str]]:
+    """The file extensions matplotlib can write here (``None`` without matplotlib).
+
+    ``pgf`` is left out: it needs a LaTeX installation, and fails only once the figure is drawn.
+    """
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        return None
+    return sorted(set(FigureCanvasBase.get_supported_filetypes()) - {"pgf"})
+
+
+def check_figure_path(name: str, path: Any) -> str:
+    """Check, before any work is done, that a figure can be written to ``path``; return it as a ``str``.
+
+    Raises ``ValueError`` naming ``name`` and ``path`` when the directory does
+    not exist or is not writable, ``path`` is a directory, or its extension is
+    not a format that matplotlib writes (checked only when matplotlib is installed).
+
+    >>> check_figure_path("out", "/nonexistent/dir/x.png")
+    Traceback (most recent call last):
+        ...
+    ValueError: out='/nonexistent/dir/x.png': the directory /nonexistent/dir does not exist
+    >>> check_figure_path("out", "schedule.txt")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: out='schedule.txt': matplotlib cannot write .txt files; use one of ...
+    """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise TypeError(f"{name} must be a file name (str or path), got {path!r}")
+    path = os.fspath(path)
+    if not path or "\x00" in path:
+        raise ValueError(f"{name}={path!r} is not a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name}={path!r}: the directory {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{name}={path!r}: the directory {folder} is not writable")
+    if os.path.isdir(path):
+        raise ValueError(f"{name}={path!r} is a directory; give a file name such as {os.path.join(path, 'lr.png')}")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"{name}={path!r}: the file exists and is not writable")
+    formats = figure_formats()
+    extension = os.path.splitext(path)[1][1:].lower()
+    if formats is not None and extension not in formats:
+        what = f".{extension} files" if extension else "a file without an extension"
+        raise ValueError(f"{name}={path!r}: matplotlib cannot write {what}; use one of "
+                         f"{', '.join('.' + f for f in formats)}")
+    return path
 
 
 def _default_label(schedule: Schedule) -> str:

@@ -6,7 +6,7 @@
 
 from .base import LRScheduler
 from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
-from .overflow import LearningRateOverflowWarning
+from .limits import EndValueWarning, LearningRateOverflowWarning
 from .piecewise import ConstantLR, MultiStepLR
 from .protocol import LRFunction
 
@@ -19,4 +19,5 @@ __all__ = [
     "MultiStepLR",
     "ConstantLR",
     "LearningRateOverflowWarning",
+    "EndValueWarning",
 ]

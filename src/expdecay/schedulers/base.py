@@ -20,7 +20,7 @@ import numpy as np
 from ..checkpoint import require
 from ..states import OptimState
 from ..validation import check_epoch, check_lrs, check_steps, float_dtype, is_tracer, next_step
-from . import overflow
+from . import limits
 from .cache import LRCache
 from .protocol import GIVEN, ClosedForm, LRFunction
 from .views import BaseLRs, CurrentLRs
@@ -142,7 +142,7 @@ class LRScheduler:
         ones). Found by bisection over :meth:`lr_at`, so it is exactly the step
         at which the values this scheduler computes overflow.
         """
-        return overflow.first_overflow_step(self.lr_at)
+        return limits.first_overflow_step(self.lr_at)
 
     def read_lrs(self) -> Any:
         """The learning rates the next update applies: numpy eagerly, traced inside ``jit``."""

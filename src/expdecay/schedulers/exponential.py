@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from ..functional.exponential import exponential_values
 from ..validation import check_bool, check_decay, check_int, check_real
 from .base import LRScheduler
-from .overflow import warn_if_overflows
+from .limits import warn_if_end_value_replaces_base_lr, warn_if_overflows
 from .views import Hyperparameter
 
 __all__ = ["ExponentialDecayLR", "ExponentialLR", "StepLR"]
@@ -100,6 +100,7 @@ class ExponentialDecayLR(_Exponential):
                          transition_steps=decay_steps, transition_begin=transition_begin,
                          staircase=staircase, end_value=end_value, bound=bound,
                          overflow_hint="pass end_value to cap it")
+        warn_if_end_value_replaces_base_lr(self.base_lrs, decay_rate, end_value)
 
 
 class ExponentialLR(_Exponential):

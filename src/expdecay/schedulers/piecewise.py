@@ -9,7 +9,7 @@ import numpy as np
 from ..functional.exponential import constant_values, multistep_values
 from ..validation import check_int, check_real, float_dtype
 from .base import LRScheduler
-from .overflow import warn_if_overflows
+from .limits import warn_if_overflows
 from .views import Hyperparameter
 
 __all__ = ["MultiStepLR", "ConstantLR"]
