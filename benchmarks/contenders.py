@@ -67,8 +67,11 @@ def batch():
 # ------------------------------------------------------------------ schedules
 def schedule_of(lib, groups: int = 1):
     """``lib.ExponentialDecayLR`` with one base learning rate per group."""
-    return lib.ExponentialDecayLR(base_lr=[BASE_LR] * groups if groups > 1 else BASE_LR,
-                                  decay_steps=DECAY_STEPS, decay_rate=DECAY_RATE)
+    return lib.ExponentialDecayLR(
+        base_lr=[BASE_LR] * groups if groups > 1 else BASE_LR,
+        decay_steps=DECAY_STEPS,
+        decay_rate=DECAY_RATE,
+    )
 
 
 def optax_schedule(base_lr=BASE_LR):
@@ -151,8 +154,12 @@ def xla_memory(step: EagerStep, donate: bool) -> int:
     values = traced.get_state_trace(step.grads).get_state_values()
     compiled = jax.jit(traced.jaxpr_call, donate_argnums=(0,) if donate else ())
     mem = compiled.lower(values, step.grads).compile().memory_analysis()
-    return (mem.argument_size_in_bytes + mem.output_size_in_bytes - mem.alias_size_in_bytes
-            + mem.temp_size_in_bytes)
+    return (
+        mem.argument_size_in_bytes
+        + mem.output_size_in_bytes
+        - mem.alias_size_in_bytes
+        + mem.temp_size_in_bytes
+    )
 
 
 # ------------------------------------------------------------------ the training step
@@ -190,7 +197,8 @@ def compiled_loop(step: Callable, n: int) -> Callable[[], object]:
     """``n`` training steps in one compiled ``for_loop``; returns a function that runs them."""
     x = batch()[0]
     loop = brainstate.transform.jit(
-        lambda steps: brainstate.transform.for_loop(lambda i: step(x), steps))
+        lambda steps: brainstate.transform.for_loop(lambda i: step(x), steps)
+    )
     steps = jnp.arange(n)
     return lambda: jax.block_until_ready(loop(steps))
 

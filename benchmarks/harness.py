@@ -70,12 +70,23 @@ class Report:
     rows: List[Row] = field(default_factory=list)
     targets: List[Target] = field(default_factory=list)
 
-    def row(self, case: str, contender: str, value: Optional[Union[float, int]], unit: str = "us",
-            note: str = "") -> None:
+    def row(
+        self,
+        case: str,
+        contender: str,
+        value: Optional[Union[float, int]],
+        unit: str = "us",
+        note: str = "",
+    ) -> None:
         self.rows.append(Row(self.item, case, contender, value, unit, note))
 
-    def target(self, text: str, measured: Optional[Union[float, int]], met: Optional[bool],
-               fmt: str = "{:.1f}x") -> None:
+    def target(
+        self,
+        text: str,
+        measured: Optional[Union[float, int]],
+        met: Optional[bool],
+        fmt: str = "{:.1f}x",
+    ) -> None:
         """``measured`` shown with ``fmt``; ``None`` prints n/a (``met`` is then ``None``)."""
         shown = "n/a" if measured is None else fmt.format(measured)
         self.targets.append(Target(self.item, text, shown, met))
@@ -117,7 +128,7 @@ def interleaved(contenders: Dict[str, Callable[[], object]], reps: int, inner: i
         fn()
     times: Dict[str, List[float]] = {n: [] for n in names}
     for r in range(reps):
-        for n in names[r % len(names):] + names[: r % len(names)]:
+        for n in names[r % len(names) :] + names[: r % len(names)]:
             fn = contenders[n]
             t0 = time.perf_counter()
             for _ in range(inner):
@@ -125,8 +136,10 @@ def interleaved(contenders: Dict[str, Callable[[], object]], reps: int, inner: i
             times[n].append((time.perf_counter() - t0) / inner)
     out = Timings((n, statistics.median(v)) for n, v in times.items())
     half = max(1, reps // 2)
-    out.spread = {n: abs(statistics.median(v[:half]) - statistics.median(v[half:] or v)) / out[n]
-                  for n, v in times.items()}
+    out.spread = {
+        n: abs(statistics.median(v[:half]) - statistics.median(v[half:] or v)) / out[n]
+        for n, v in times.items()
+    }
     return out
 
 
@@ -138,8 +151,13 @@ def in_fresh_process(kind: str, contender: str, size: int) -> Optional[dict]:
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, str(ENTRY), "--child", kind, contender, str(size)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ENTRY), "--child", kind, contender, str(size)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     if proc.returncode != 0:
         print(f"[{kind} {contender} failed]\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None
@@ -175,9 +193,11 @@ def versions() -> str:
 
 
 def machine_line() -> str:
-    return (f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-            f"JAX backend {jax.default_backend()}; Python {platform.python_version()}; "
-            f"{versions()}")
+    return (
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"JAX backend {jax.default_backend()}; Python {platform.python_version()}; "
+        f"{versions()}"
+    )
 
 
 def print_tables(reports: List[Report]) -> None:

@@ -32,9 +32,25 @@ import expdecay
 from expdecay import count_compilations
 
 from contenders import (
-    BASE_LR, CONTENDERS, COPYING_OPTAX, DONATED_OPTAX, DONATING, LIBS, EagerStep, OptaxStep, batch,
-    braintools, compiled_loop, n_params, ones_grads, optax_schedule, params_of, schedule_of,
-    training_step, vs_braintools, xla_memory,
+    BASE_LR,
+    CONTENDERS,
+    COPYING_OPTAX,
+    DONATED_OPTAX,
+    DONATING,
+    LIBS,
+    EagerStep,
+    OptaxStep,
+    batch,
+    braintools,
+    compiled_loop,
+    n_params,
+    ones_grads,
+    optax_schedule,
+    params_of,
+    schedule_of,
+    training_step,
+    vs_braintools,
+    xla_memory,
 )
 from harness import Report, in_fresh_process, interleaved, ratio, reset_peak_rss, rss
 
@@ -55,8 +71,9 @@ def scheduler_step(smoke: bool) -> Report:
             contenders["braintools step"] = lambda s=theirs: _step_and_read(s)
         schedule = jax.jit(optax_schedule(jnp.full((groups,), BASE_LR)))
         counts = itertools.count(1)
-        contenders["optax jitted schedule(count)"] = (
-            lambda schedule=schedule, counts=counts: jax.block_until_ready(schedule(next(counts))))
+        contenders["optax jitted schedule(count)"] = lambda schedule=schedule, counts=counts: (
+            jax.block_until_ready(schedule(next(counts)))
+        )
         t = results[groups] = interleaved(contenders, reps, inner)
         for name, value in t.items():
             note = vs_braintools(t.get("braintools step"), value) if "expdecay" in name else ""
@@ -64,8 +81,12 @@ def scheduler_step(smoke: bool) -> Report:
     for name in ("expdecay step", "expdecay step + read LRs"):
         for groups, need in ((1, 5), (8, 20)):
             r = ratio(results[groups].get("braintools step"), results[groups][name])
-            out.target(f"{name}: >= {need}x faster than braintools at {groups} "
-                       f"group{'s' if groups > 1 else ''}", r, None if r is None else r >= need)
+            out.target(
+                f"{name}: >= {need}x faster than braintools at {groups} "
+                f"group{'s' if groups > 1 else ''}",
+                r,
+                None if r is None else r >= need,
+            )
         r = results[64][name] / results[1][name]
         out.target(f"{name}: 64 groups within 1.5x of 1 group", r, r <= 1.5, fmt="{:.2f}x")
     return out
@@ -79,8 +100,11 @@ def _step_and_read(scheduler) -> None:
 # ------------------------------------------------------------------ (b)
 def eager_step(smoke: bool) -> Report:
     out = Report("(b) eager optimizer.step + scheduler.step")
-    sizes = [("10x5 layer", 10, 5, 300), ("1e6 params", 1000, 1000, 40),
-             ("1e7 params", 3162, 3162, 12)]
+    sizes = [
+        ("10x5 layer", 10, 5, 300),
+        ("1e6 params", 1000, 1000, 40),
+        ("1e7 params", 3162, 3162, 12),
+    ]
     if smoke:  # one shape for every row, the 10x5 layer of (c) and (f): eager braintools
         sizes = [(name, 10, 5, 3) for name, _, _, _ in sizes]  # compiles each op once per shape
     for name, n_in, n_out, reps in sizes:
@@ -98,16 +122,29 @@ def eager_step(smoke: bool) -> Report:
         for contender, value in t.items():
             note = ""
             if contender in ("expdecay", DONATING):
-                note = "; ".join(filter(None, [vs_braintools(t.get("braintools"), value),
-                                               f"{value / t[DONATED_OPTAX]:.2f}x optax (donated)"]))
+                note = "; ".join(
+                    filter(
+                        None,
+                        [
+                            vs_braintools(t.get("braintools"), value),
+                            f"{value / t[DONATED_OPTAX]:.2f}x optax (donated)",
+                        ],
+                    )
+                )
             out.row(case, contender, value * 1e6, note=note)
         if name == "10x5 layer":
             r = ratio(t.get("braintools"), t["expdecay"])
-            out.target(">= 9x faster than braintools on the 10x5 layer", r,
-                       None if r is None else r >= 9)
+            out.target(
+                ">= 9x faster than braintools on the 10x5 layer", r, None if r is None else r >= 9
+            )
             r = t["expdecay"] / t[DONATED_OPTAX]
-            out.target("eager optimizer.step + scheduler.step on the 10x5 layer within 1.5x of the "
-                       "jitted, donated optax Adam update", r, r <= 1.5, fmt="{:.2f}x")
+            out.target(
+                "eager optimizer.step + scheduler.step on the 10x5 layer within 1.5x of the "
+                "jitted, donated optax Adam update",
+                r,
+                r <= 1.5,
+                fmt="{:.2f}x",
+            )
         else:
             for ours, floor in (("expdecay", COPYING_OPTAX), (DONATING, DONATED_OPTAX)):
                 r = t[ours] / t[floor]
@@ -134,10 +171,18 @@ def jit_step(smoke: bool) -> Report:
             out.row(case, name, value / per * 1e6, note=note)
         out.no_slower(f"{what} no slower than braintools'", t, "expdecay", "braintools")
 
-    report("jit, one call, 10x5 layer, batch 32", interleaved(calls, reps, inner=1 if smoke else 5),
-           1, "brainstate.transform.jit step")
-    report(f"for_loop of {n:,} steps, per step", interleaved(loops, 2 if smoke else 15), n,
-           "for_loop step")
+    report(
+        "jit, one call, 10x5 layer, batch 32",
+        interleaved(calls, reps, inner=1 if smoke else 5),
+        1,
+        "brainstate.transform.jit step",
+    )
+    report(
+        f"for_loop of {n:,} steps, per step",
+        interleaved(loops, 2 if smoke else 15),
+        n,
+        "for_loop step",
+    )
     return out
 
 
@@ -146,19 +191,26 @@ def for_loop(smoke: bool) -> Report:
     out = Report("(d) compiled for_loop")
     n = 100 if smoke else 10_000
     constant = lambda lib: 0.1  # noqa: E731  (a float lr: nothing to schedule)
-    contenders = {name: compiled_loop(training_step(expdecay, lr).step, n)
-                  for name, lr in (("ExponentialDecayLR", schedule_of),
-                                   ("constant lr (float)", constant))}
+    contenders = {
+        name: compiled_loop(training_step(expdecay, lr).step, n)
+        for name, lr in (("ExponentialDecayLR", schedule_of), ("constant lr (float)", constant))
+    }
     t = interleaved(contenders, 2 if smoke else 21)
     case = f"{n:,} steps, 10x5 layer"
     for name, value in t.items():
         out.row(case, f"expdecay, {name}", value / n * 1e6, note="per step")
     scheduled, plain = t["ExponentialDecayLR"], t["constant lr (float)"]
     extra = scheduled / plain - 1
-    out.row(case, "the schedule's share", extra * 100, unit="%",
-            note=f"{(scheduled - plain) / n * 1e9:.0f} ns per step")
-    out.target("the schedule adds <= 5% to a compiled step", extra * 100, extra <= 0.05,
-               fmt="{:+.1f}%")
+    out.row(
+        case,
+        "the schedule's share",
+        extra * 100,
+        unit="%",
+        note=f"{(scheduled - plain) / n * 1e9:.0f} ns per step",
+    )
+    out.target(
+        "the schedule adds <= 5% to a compiled step", extra * 100, extra <= 0.05, fmt="{:+.1f}%"
+    )
     return out
 
 
@@ -166,7 +218,7 @@ def for_loop(smoke: bool) -> Report:
 def memory_of_one_step(contender: str, size: int) -> dict:
     """Bytes: ``live`` (params + grads + moments) and ``extra`` (what one step added to the peak
     resident memory); for expdecay, ``xla_peak`` too (``contenders.xla_memory``)."""
-    side = int(round(size ** 0.5))
+    side = int(round(size**0.5))
     params = params_of(side, side)
     grads = ones_grads(params)
     if contender == "optax":
@@ -193,25 +245,46 @@ def peak_memory(smoke: bool) -> Report:
     case = f"{size:.0e} params"
     peaks = {}
     for contender in ["expdecay", DONATING, "optax"] + (["braintools"] if braintools else []):
-        m = (memory_of_one_step(contender, size) if smoke
-             else in_fresh_process("memory", contender, size))
+        m = (
+            memory_of_one_step(contender, size)
+            if smoke
+            else in_fresh_process("memory", contender, size)
+        )
         if m is None:
             out.row(case, contender, None, unit="x")
             continue
         peaks[contender] = (m["live"] + m["extra"]) / m["live"]
-        out.row(case, contender, peaks[contender], unit="x",
-                note=f"peak / (params + grads + moments), {m['live'] / 2**20:.0f} MiB live, "
-                     f"+{m['extra'] / 2**20:.1f} MiB during the step")
+        out.row(
+            case,
+            contender,
+            peaks[contender],
+            unit="x",
+            note=f"peak / (params + grads + moments), {m['live'] / 2**20:.0f} MiB live, "
+            f"+{m['extra'] / 2**20:.1f} MiB during the step",
+        )
         if "xla_peak" in m:
             donated = "state buffers donated" if contender == DONATING else "nothing donated"
-            out.row(case, f"{contender} (XLA memory analysis)", m["xla_peak"] / m["live"], unit="x",
-                    note=f"arguments + outputs - donated + temporaries of the step compiled by "
-                         f"jax.jit, {donated}")
+            out.row(
+                case,
+                f"{contender} (XLA memory analysis)",
+                m["xla_peak"] / m["live"],
+                unit="x",
+                note=f"arguments + outputs - donated + temporaries of the step compiled by "
+                f"jax.jit, {donated}",
+            )
     ours, donating, theirs = peaks.get("expdecay"), peaks.get(DONATING), peaks.get("braintools")
-    out.target(f"{DONATING}: peak <= 1.3x params + grads + moments", donating,
-               None if donating is None else donating <= 1.3, fmt="{:.2f}x")
-    out.target("expdecay (default, nothing donated): peak <= braintools' peak", ours,
-               None if ours is None or theirs is None else ours <= theirs, fmt="{:.2f}x")
+    out.target(
+        f"{DONATING}: peak <= 1.3x params + grads + moments",
+        donating,
+        None if donating is None else donating <= 1.3,
+        fmt="{:.2f}x",
+    )
+    out.target(
+        "expdecay (default, nothing donated): peak <= braintools' peak",
+        ours,
+        None if ours is None or theirs is None else ours <= theirs,
+        fmt="{:.2f}x",
+    )
     return out
 
 
@@ -243,12 +316,19 @@ def compilations(smoke: bool) -> Report:
     case = f"{steps:,} steps{'' if smoke else ', fresh process'}"
     ours = None
     for contender in LIBS:
-        c = (compilations_of(contender, steps) if smoke
-             else in_fresh_process("compiles", contender, steps))
+        c = (
+            compilations_of(contender, steps)
+            if smoke
+            else in_fresh_process("compiles", contender, steps)
+        )
         for mode in ("eager", "jit"):
-            out.row(case, f"{contender}, {mode}", None if c is None else sum(c[mode]),
-                    unit="compilations",
-                    note="" if c is None else f"{c[mode][0]} in the first step, {c[mode][1]} after")
+            out.row(
+                case,
+                f"{contender}, {mode}",
+                None if c is None else sum(c[mode]),
+                unit="compilations",
+                note="" if c is None else f"{c[mode][0]} in the first step, {c[mode][1]} after",
+            )
         if contender == "expdecay":
             ours = c
     if ours is not None:

@@ -33,14 +33,20 @@ from items import CHILDREN, ITEMS  # noqa: E402
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--smoke", action="store_true",
-                        help="tiny sizes and few repetitions (checks that it runs)")
-    parser.add_argument("--only", default="".join(ITEMS),
-                        help=f"which items to run, e.g. --only ab (of {''.join(ITEMS)})")
-    parser.add_argument("--child", nargs=3, metavar=("KIND", "CONTENDER", "SIZE"),
-                        help=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes and few repetitions (checks that it runs)"
+    )
+    parser.add_argument(
+        "--only",
+        default="".join(ITEMS),
+        help=f"which items to run, e.g. --only ab (of {''.join(ITEMS)})",
+    )
+    parser.add_argument(
+        "--child", nargs=3, metavar=("KIND", "CONTENDER", "SIZE"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.child:  # one measurement in this fresh process, printed as JSON
         kind, contender, size = args.child

@@ -32,7 +32,9 @@ DEVICES = 4
 if "jax" not in sys.modules:  # XLA reads the flag once, when JAX starts
     _flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" not in _flags:
-        os.environ["XLA_FLAGS"] = f"{_flags} --xla_force_host_platform_device_count={DEVICES}".strip()
+        os.environ["XLA_FLAGS"] = (
+            f"{_flags} --xla_force_host_platform_device_count={DEVICES}".strip()
+        )
 
 
 import brainstate  # noqa: E402
@@ -60,7 +62,9 @@ def data(seed: int = 0):
     """A regression batch: ``y = sin(sum(x))`` plus noise (the same on every process)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(BATCH, FEATURES)).astype(np.float32)
-    y = (np.sin(x.sum(axis=1, keepdims=True)) + 0.1 * rng.normal(size=(BATCH, 1))).astype(np.float32)
+    y = (np.sin(x.sum(axis=1, keepdims=True)) + 0.1 * rng.normal(size=(BATCH, 1))).astype(
+        np.float32
+    )
     return x, y
 
 
@@ -76,7 +80,7 @@ def shard_batch(array: np.ndarray, mesh: Mesh) -> jax.Array:
     """
     sharding = NamedSharding(mesh, P("data"))
     per_process = array.shape[0] // jax.process_count()
-    local = array[jax.process_index() * per_process:(jax.process_index() + 1) * per_process]
+    local = array[jax.process_index() * per_process : (jax.process_index() + 1) * per_process]
     return jax.make_array_from_process_local_data(sharding, local)
 
 
@@ -99,7 +103,9 @@ def jit_step(model, params, optimizer, scheduler):
 
     @brainstate.transform.jit
     def step(x, y):
-        grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)(x, y)
+        grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)(
+            x, y
+        )
         optimizer.step(grads)
         scheduler.step()
         return loss
@@ -111,15 +117,21 @@ def shard_map_step(model, params, optimizer, scheduler, mesh):
     """The same step as per-device code: each device sees ``BATCH / devices`` rows."""
 
     def loss_fn(x, y):
-        return jnp.sum((model(x) - y) ** 2) / BATCH  # local sum / global batch: the gradient psum makes it the mean
+        return (
+            jnp.sum((model(x) - y) ** 2) / BATCH
+        )  # local sum / global batch: the gradient psum makes it the mean
 
     def local_step(x, y):
-        grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)(x, y)
+        grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)(
+            x, y
+        )
         optimizer.step(grads)  # grads of replicated parameters: already summed over "data"
         scheduler.step()
         return jax.lax.psum(loss, "data")
 
-    sharded = brainstate.transform.shard_map(local_step, mesh, in_specs=(P("data"), P("data")), out_specs=P())
+    sharded = brainstate.transform.shard_map(
+        local_step, mesh, in_specs=(P("data"), P("data")), out_specs=P()
+    )
     return brainstate.transform.jit(sharded)
 
 
@@ -163,20 +175,29 @@ VARIANTS = ("jit", "shard_map") if hasattr(brainstate.transform, "shard_map") el
 
 def relative_difference(a, b) -> float:
     """Largest ``max|a - b| / max|b|`` over the parameter arrays."""
-    return max(float(np.max(np.abs(x - y)) / np.max(np.abs(y))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    return max(
+        float(np.max(np.abs(x - y)) / np.max(np.abs(y)))
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))
+    )
 
 
 def main() -> None:
-    print(f"devices: {jax.device_count()} ({jax.devices()[0].platform}), processes: {jax.process_count()}")
+    print(
+        f"devices: {jax.device_count()} ({jax.devices()[0].platform}), processes: {jax.process_count()}"
+    )
     reference, ref_scheduler, ref_losses, _ = train("single")
-    print(f"single device: loss {ref_losses[0]:.4f} -> {ref_losses[-1]:.4f}, "
-          f"lr now {float(ref_scheduler.get_last_lr()[0]):.6f}")
+    print(
+        f"single device: loss {ref_losses[0]:.4f} -> {ref_losses[-1]:.4f}, "
+        f"lr now {float(ref_scheduler.get_last_lr()[0]):.6f}"
+    )
     for variant in VARIANTS:
         values, scheduler, losses, compiled = train(variant)
         epoch = scheduler.last_epoch.value
-        print(f"{variant}: loss {losses[0]:.4f} -> {losses[-1]:.4f}; parameters vs single device: "
-              f"{relative_difference(values, reference):.1e} relative; {compiled} compilation(s) for "
-              f"{len(losses)} steps; scheduler at step {int(epoch)}, replicated: {epoch.sharding.is_fully_replicated}")
+        print(
+            f"{variant}: loss {losses[0]:.4f} -> {losses[-1]:.4f}; parameters vs single device: "
+            f"{relative_difference(values, reference):.1e} relative; {compiled} compilation(s) for "
+            f"{len(losses)} steps; scheduler at step {int(epoch)}, replicated: {epoch.sharding.is_fully_replicated}"
+        )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,11 @@ for step in range(500):
         print(f"Step {step}: lr = {float(schedule(step)):.6f}, loss = {float(loss_fn(w)):.6f}")
     w, opt_state, loss = train_step(w, opt_state)
 
-print(f"Step 500: loss = {float(loss_fn(w)):.6f}, w = {', '.join(f'{v:.3f}' for v in np.asarray(w))}")
+print(
+    f"Step 500: loss = {float(loss_fn(w)):.6f}, w = {', '.join(f'{v:.3f}' for v in np.asarray(w))}"
+)
 steps = jnp.arange(500)
-print("expdecay.exponential_decay equals optax.exponential_decay at steps 0-499:",
-      bool(jnp.array_equal(schedule(steps), reference(steps))))
+print(
+    "expdecay.exponential_decay equals optax.exponential_decay at steps 0-499:",
+    bool(jnp.array_equal(schedule(steps), reference(steps))),
+)

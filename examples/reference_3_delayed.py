@@ -11,7 +11,9 @@ from expdecay import Adam, ExponentialDecayLR
 model = brainstate.nn.Linear(10, 5)
 
 # Hold LR constant for 2000 steps, then start decay
-scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=1000, decay_rate=0.95, transition_begin=2000)
+scheduler = ExponentialDecayLR(
+    base_lr=0.01, decay_steps=1000, decay_rate=0.95, transition_begin=2000
+)
 optimizer = Adam(lr=scheduler)
 optimizer.register_trainable_weights(model.states(brainstate.ParamState))
 

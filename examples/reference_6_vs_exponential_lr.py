@@ -14,6 +14,8 @@ exp_decay_lr = ExponentialDecayLR(base_lr=0.1, decay_steps=1, decay_rate=0.95)
 
 for epoch in range(6):
     a, b = exp_lr.get_last_lr()[0], exp_decay_lr.get_last_lr()[0]
-    print(f"Epoch {epoch}: ExponentialLR lr = {a:.6f}, ExponentialDecayLR lr = {b:.6f}, equal: {a == b}")
+    print(
+        f"Epoch {epoch}: ExponentialLR lr = {a:.6f}, ExponentialDecayLR lr = {b:.6f}, equal: {a == b}"
+    )
     exp_lr.step()
     exp_decay_lr.step()

@@ -26,7 +26,9 @@ y = jnp.asarray(rng.normal(size=(128, 1)), jnp.float32)
 def build():
     """A fresh model, optimizer and scheduler (same initial weights every time)."""
     brainstate.random.seed(0)
-    model = brainstate.nn.Sequential(brainstate.nn.Linear(4, 16), brainstate.nn.Tanh(), brainstate.nn.Linear(16, 1))
+    model = brainstate.nn.Sequential(
+        brainstate.nn.Linear(4, 16), brainstate.nn.Tanh(), brainstate.nn.Linear(16, 1)
+    )
     params = model.states(brainstate.ParamState)
     scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=50, decay_rate=0.8)
     optimizer = Adam(lr=scheduler)
@@ -81,7 +83,13 @@ scheduler_c.load_state_dict(checkpoint["scheduler"])
 print(f"resumed at step {scheduler_c.last_epoch.value}: lr = {optimizer_c.current_lr:.6f}")
 loss_c = train(step_c, 150)
 
-print(f"uninterrupted: step {scheduler_a.last_epoch.value}, lr = {optimizer_a.current_lr:.6f}, loss = {loss_a:.6f}")
-print(f"resumed:       step {scheduler_c.last_epoch.value}, lr = {optimizer_c.current_lr:.6f}, loss = {loss_c:.6f}")
-same = all(map(np.array_equal, jax.tree.leaves(weights(params_a)), jax.tree.leaves(weights(params_c))))
+print(
+    f"uninterrupted: step {scheduler_a.last_epoch.value}, lr = {optimizer_a.current_lr:.6f}, loss = {loss_a:.6f}"
+)
+print(
+    f"resumed:       step {scheduler_c.last_epoch.value}, lr = {optimizer_c.current_lr:.6f}, loss = {loss_c:.6f}"
+)
+same = all(
+    map(np.array_equal, jax.tree.leaves(weights(params_a)), jax.tree.leaves(weights(params_c)))
+)
 print(f"bitwise the same weights after 300 steps: {same}")

@@ -29,8 +29,10 @@ class MLP(brainstate.nn.Module):
     def __init__(self):
         super().__init__()
         self.net = brainstate.nn.Sequential(
-            brainstate.nn.Linear(2, 64), brainstate.nn.ReLU(),
-            brainstate.nn.Linear(64, 64), brainstate.nn.ReLU(),
+            brainstate.nn.Linear(2, 64),
+            brainstate.nn.ReLU(),
+            brainstate.nn.Linear(64, 64),
+            brainstate.nn.ReLU(),
             brainstate.nn.Linear(64, 2),
         )
 
@@ -46,7 +48,9 @@ brainstate.random.seed(0)
 model = MLP()
 params = model.states(brainstate.ParamState)
 
-scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=50, decay_rate=0.5, transition_begin=100, end_value=1e-4)
+scheduler = ExponentialDecayLR(
+    base_lr=0.01, decay_steps=50, decay_rate=0.5, transition_begin=100, end_value=1e-4
+)
 optimizer = Adam(lr=scheduler)
 optimizer.register_trainable_weights(params)
 
@@ -71,7 +75,11 @@ def accuracy(x, y):
 batch_size = 64
 for epoch in range(16):
     order = rng.permutation(len(x_train))
-    losses = [train_step(x_train[idx], y_train[idx]) for idx in np.split(order, len(order) // batch_size)]
+    losses = [
+        train_step(x_train[idx], y_train[idx]) for idx in np.split(order, len(order) // batch_size)
+    ]
     if epoch % 2 == 1:
-        print(f"epoch {epoch:2d}  step {int(scheduler.last_epoch.value):4d}  lr = {optimizer.current_lr:.6f}  "
-              f"train loss = {float(np.mean(losses)):.4f}  test accuracy = {float(accuracy(x_test, y_test)):.3f}")
+        print(
+            f"epoch {epoch:2d}  step {int(scheduler.last_epoch.value):4d}  lr = {optimizer.current_lr:.6f}  "
+            f"train loss = {float(np.mean(losses)):.4f}  test accuracy = {float(accuracy(x_test, y_test)):.3f}"
+        )

@@ -16,8 +16,11 @@ def braintools_optim():
     try:
         module = importlib.import_module("braintools.optim")
     except ImportError as exc:  # pragma: no cover - CI installs braintools
-        hint = ("braintools >= 0.3 needs Python >= 3.11" if sys.version_info < (3, 11)
-                else "install it with pip install -e '.[test]'")
+        hint = (
+            "braintools >= 0.3 needs Python >= 3.11"
+            if sys.version_info < (3, 11)
+            else "install it with pip install -e '.[test]'"
+        )
         pytest.skip(f"braintools is the test oracle and is not importable ({exc}); {hint}")
     version = importlib.import_module("braintools").__version__
     if tuple(int(p) for p in version.split(".")[:2]) < ORACLE_MIN_VERSION:  # pragma: no cover
@@ -75,7 +78,14 @@ def construct(cls, **kwargs):
     base = np.asarray(scheduler.base_lrs, float_dtype())
     at_zero = np.asarray(scheduler.lr_at(0))
     replaced = kwargs.get("end_value") is not None and bool((at_zero != base).any())
-    assert (EndValueWarning in seen) == replaced, (kwargs, at_zero, [str(w.message) for w in caught])
+    assert (EndValueWarning in seen) == replaced, (
+        kwargs,
+        at_zero,
+        [str(w.message) for w in caught],
+    )
     overflows = bool(np.isinf(np.asarray(scheduler.lr_at(max_step()))).any())
-    assert (LearningRateOverflowWarning in seen) == overflows, (kwargs, [str(w.message) for w in caught])
+    assert (LearningRateOverflowWarning in seen) == overflows, (
+        kwargs,
+        [str(w.message) for w in caught],
+    )
     return scheduler

@@ -10,13 +10,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-ITEMS = ("(a) scheduler.step()", "(b) eager optimizer.step", "(c) compiled training step",
-         "(d) compiled for_loop", "(e) peak memory", "(f) compilations")
-CONTENDERS = ("expdecay step + read LRs", "optax jitted schedule(count)", "optax (jit, donated)",
-              "optax (jit, not donated)", "expdecay (donate_buffers=True)", "the schedule's share",
-              "expdecay (XLA memory analysis)",
-              "expdecay (donate_buffers=True) (XLA memory analysis)", "expdecay, eager",
-              "expdecay, jit")
+ITEMS = (
+    "(a) scheduler.step()",
+    "(b) eager optimizer.step",
+    "(c) compiled training step",
+    "(d) compiled for_loop",
+    "(e) peak memory",
+    "(f) compilations",
+)
+CONTENDERS = (
+    "expdecay step + read LRs",
+    "optax jitted schedule(count)",
+    "optax (jit, donated)",
+    "optax (jit, not donated)",
+    "expdecay (donate_buffers=True)",
+    "the schedule's share",
+    "expdecay (XLA memory analysis)",
+    "expdecay (donate_buffers=True) (XLA memory analysis)",
+    "expdecay, eager",
+    "expdecay, jit",
+)
 VERDICTS = ("| met |", "| MISSED |", "| n/a (braintools not installed) |")
 N_TARGETS = 20  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3
 NEW_TARGET = "on the 10x5 layer within 1.5x of the jitted, donated optax Adam update"
@@ -24,9 +37,13 @@ NEW_TARGET = "on the 10x5 layer within 1.5x of the jitted, donated optax Adam up
 
 def test_benchmark_smoke_mode_prints_every_row():
     path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"],
-                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=path),
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=path),
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     for item in ITEMS:
@@ -35,7 +52,10 @@ def test_benchmark_smoke_mode_prints_every_row():
         assert all(" n/a " not in line.split("|")[4] or "braintools" in line for line in rows), rows
     for contender in CONTENDERS:
         assert f"| {contender} |" in out, f"missing row {contender!r}:\n{out}"
-    targets = [line for line in out.splitlines()
-               if line.startswith("| (") and line.rstrip().endswith(VERDICTS)]
+    targets = [
+        line
+        for line in out.splitlines()
+        if line.startswith("| (") and line.rstrip().endswith(VERDICTS)
+    ]
     assert len(targets) == N_TARGETS, "\n".join(targets)
     assert any(NEW_TARGET in line for line in targets), "\n".join(targets)

@@ -36,8 +36,18 @@ def fact(lines: list[str], name: str) -> str:
 
 
 def test_reference_staircase_table_exactly(capsys):
-    lines = preview(capsys, "--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.5", "--staircase",
-                    "--at", "0,1000,2000,3000")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.1",
+        "--decay-steps",
+        "1000",
+        "--decay-rate",
+        "0.5",
+        "--staircase",
+        "--at",
+        "0,1000,2000,3000",
+    )
     assert lines[1:5] == [
         "Step 0: lr = 0.100000",
         "Step 1000: lr = 0.050000",
@@ -50,13 +60,24 @@ def test_reference_staircase_table_exactly(capsys):
 
 
 def test_continuous_table_against_the_hand_formula(capsys):
-    lines = preview(capsys, "--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.96", "--steps", "5000",
-                    "--every", "500")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.1",
+        "--decay-steps",
+        "1000",
+        "--decay-rate",
+        "0.96",
+        "--steps",
+        "5000",
+        "--every",
+        "500",
+    )
     rows = table(lines)
     assert list(rows) == list(range(0, 5000, 500))
     for step, lr in rows.items():
         assert lr == pytest.approx(0.1 * 0.96 ** (step / 1000), abs=1.5e-6)
-    assert fact(lines, "last step") == f"last step (4999): lr = {0.1 * 0.96 ** 4.999:.6f}"
+    assert fact(lines, "last step") == f"last step (4999): lr = {0.1 * 0.96**4.999:.6f}"
 
 
 def test_default_every_is_a_tenth_of_the_steps(capsys):
@@ -74,16 +95,42 @@ def test_half_life_is_the_first_step_at_or_below_half(capsys):
 
 
 def test_hold_and_half_life_count_from_transition_begin(capsys):
-    lines = preview(capsys, "--base-lr", "0.01", "--decay-steps", "1000", "--decay-rate", "0.5", "--transition-begin",
-                    "2000", "--staircase", "--at", "0,1999,2000,3000")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.01",
+        "--decay-steps",
+        "1000",
+        "--decay-rate",
+        "0.5",
+        "--transition-begin",
+        "2000",
+        "--staircase",
+        "--at",
+        "0,1999,2000,3000",
+    )
     assert table(lines) == {0: 0.01, 1999: 0.01, 2000: 0.01, 3000: 0.005}
-    assert fact(lines, "hold") == "hold: lr = base_lr = 0.010000 for steps 0 to 1999; the decay begins at step 2000"
-    assert fact(lines, "half-life").startswith("half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.005000 "
-                                               "at step 3000")
+    assert (
+        fact(lines, "hold")
+        == "hold: lr = base_lr = 0.010000 for steps 0 to 1999; the decay begins at step 2000"
+    )
+    assert fact(lines, "half-life").startswith(
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.005000 at step 3000"
+    )
 
 
 def test_end_value_as_lower_bound(capsys):
-    lines = preview(capsys, "--base-lr", "0.1", "--decay-steps", "500", "--decay-rate", "0.9", "--end-value", "0.001")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.1",
+        "--decay-steps",
+        "500",
+        "--decay-rate",
+        "0.9",
+        "--end-value",
+        "0.001",
+    )
     step = int(re.search(r"first reached at step (\d+)", fact(lines, "end_value"))[1])
     assert abs(step - 500 * math.log(0.01) / math.log(0.9)) <= 1  # 21854.6...
     assert "(lower bound)" in fact(lines, "end_value")
@@ -91,8 +138,19 @@ def test_end_value_as_lower_bound(capsys):
 
 
 def test_end_value_as_upper_bound_and_doubling_time(capsys):
-    lines = preview(capsys, "--base-lr", "0.001", "--decay-steps", "100", "--decay-rate", "1.5", "--end-value", "0.01",
-                    "--at", "0,100,1000")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.001",
+        "--decay-steps",
+        "100",
+        "--decay-rate",
+        "1.5",
+        "--end-value",
+        "0.01",
+        "--at",
+        "0,100,1000",
+    )
     assert table(lines) == {0: 0.001, 100: 0.0015, 1000: 0.01}
     assert "(upper bound), first reached at step 568" in fact(lines, "end_value")
     doubling = int(re.search(r"^doubling time: (\d+) steps", fact(lines, "doubling time"))[1])
@@ -101,17 +159,33 @@ def test_end_value_as_upper_bound_and_doubling_time(capsys):
 
 def test_end_value_that_stops_the_halving(capsys):
     lines = preview(capsys, "--base-lr", "0.1", "--decay-rate", "0.9", "--end-value", "0.08")
-    assert fact(lines, "half-life") == "half-life: none (end_value = 0.080000 stops the LR before it falls that far)"
+    assert (
+        fact(lines, "half-life")
+        == "half-life: none (end_value = 0.080000 stops the LR before it falls that far)"
+    )
 
 
 def test_constant_schedule_has_no_half_life(capsys):
-    assert fact(preview(capsys, "--decay-rate", "1"), "half-life") == "half-life: none (the LR is constant)"
+    assert (
+        fact(preview(capsys, "--decay-rate", "1"), "half-life")
+        == "half-life: none (the LR is constant)"
+    )
 
 
 def test_small_rates_get_more_decimals(capsys):
-    lines = preview(capsys, "--base-lr", "1e-4", "--decay-steps", "100", "--decay-rate", "0.99", "--at", "0,10000")
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "1e-4",
+        "--decay-steps",
+        "100",
+        "--decay-rate",
+        "0.99",
+        "--at",
+        "0,10000",
+    )
     assert lines[1:3] == ["Step 0: lr = 0.0001000", "Step 10000: lr = 0.0000366"]
-    assert 1e-4 * 0.99 ** 100 == pytest.approx(0.0000366, abs=5e-8)
+    assert 1e-4 * 0.99**100 == pytest.approx(0.0000366, abs=5e-8)
 
 
 @pytest.mark.parametrize(
@@ -159,15 +233,27 @@ def test_python_dash_m_expdecay(monkeypatch, capsys):
 
 
 def test_console_script_points_at_main():
-    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+    tomllib = pytest.importorskip(
+        "tomllib", reason="tomllib is in the standard library from Python 3.11"
+    )
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"expdecay": "expdecay.cli:main"}
 
 
 def test_plot_writes_a_png(capsys, tmp_path):
     path = tmp_path / "schedule.png"
-    lines = preview(capsys, "--staircase", "--transition-begin", "100", "--end-value", "0.0009", "--steps", "3000",
-                    "--plot", str(path))
+    lines = preview(
+        capsys,
+        "--staircase",
+        "--transition-begin",
+        "100",
+        "--end-value",
+        "0.0009",
+        "--steps",
+        "3000",
+        "--plot",
+        str(path),
+    )
     assert lines[-1] == f"wrote {path}"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -183,32 +269,75 @@ def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatc
 
 
 def test_overflow_warning_is_one_plain_line(capsys):
-    assert main(["preview", "--base-lr", "0.1", "--decay-rate", "2", "--decay-steps", "10", "--at", "0,10"]) == 0
+    assert (
+        main(
+            [
+                "preview",
+                "--base-lr",
+                "0.1",
+                "--decay-rate",
+                "2",
+                "--decay-steps",
+                "10",
+                "--at",
+                "0,10",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert table(captured.out.splitlines()) == {0: 0.1, 10: 0.2}
     [line] = captured.err.splitlines()
-    assert line.startswith("expdecay: warning: ExponentialDecayLR grows (rate 2.0 > 1): its learning rate overflows")
+    assert line.startswith(
+        "expdecay: warning: ExponentialDecayLR grows (rate 2.0 > 1): its learning rate overflows"
+    )
 
 
 def test_an_end_value_that_replaces_base_lr_says_so_as_the_warning_does(capsys):
     assert main(["preview", "--end-value", "0.5", "--at", "0,1000"]) == 0
     out, err = capsys.readouterr()
     [line] = [line for line in out.splitlines() if line.startswith("end_value:")]
-    assert line == ("end_value: 0.500000 (lower bound) is above base_lr = 0.001000: the learning rate is "
-                    "end_value = 0.500000 from step 0")
-    assert re.fullmatch(r"expdecay: warning: end_value=0\.5 is above base_lr=0\.001, .*the learning rate is "
-                        r"end_value = 0\.5 from step 0 \(500x base_lr\).*\n", err)
-
+    assert line == (
+        "end_value: 0.500000 (lower bound) is above base_lr = 0.001000: the learning rate is "
+        "end_value = 0.500000 from step 0"
+    )
+    assert re.fullmatch(
+        r"expdecay: warning: end_value=0\.5 is above base_lr=0\.001, .*the learning rate is "
+        r"end_value = 0\.5 from step 0 \(500x base_lr\).*\n",
+        err,
+    )
 
 
 def test_an_upper_bound_below_base_lr_holds_at_end_value_and_says_so(capsys):
-    assert main(["preview", "--base-lr", "0.1", "--decay-rate", "1.5", "--end-value", "0.05", "--transition-begin",
-                 "100", "--at", "0,200"]) == 0
+    assert (
+        main(
+            [
+                "preview",
+                "--base-lr",
+                "0.1",
+                "--decay-rate",
+                "1.5",
+                "--end-value",
+                "0.05",
+                "--transition-begin",
+                "100",
+                "--at",
+                "0,200",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert table(lines) == {0: 0.05, 200: 0.05}  # what the line below says
-    assert fact(lines, "hold") == "hold: lr = end_value = 0.050000 for steps 0 to 99; the decay begins at step 100"
-    assert fact(lines, "end_value") == ("end_value: 0.050000 (upper bound) is below base_lr = 0.100000: the learning "
-                                        "rate is end_value = 0.050000 from step 0")
+    assert (
+        fact(lines, "hold")
+        == "hold: lr = end_value = 0.050000 for steps 0 to 99; the decay begins at step 100"
+    )
+    assert fact(lines, "end_value") == (
+        "end_value: 0.050000 (upper bound) is below base_lr = 0.100000: the learning "
+        "rate is end_value = 0.050000 from step 0"
+    )
+
 
 # ------------------------------------------------------- no input gives a traceback
 def run_cli(argv):
@@ -231,17 +360,36 @@ def assert_one_line_error(code, err, command):
     return errors[0]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["preview", "--steps", "3000000000"],
-     "argument --steps: expected a positive integer up to 2147483648 (its last step, STEPS - 1, is a step: at most "
-     "2147483647), got '3000000000'"),
-    (["preview", "--plot", "/nonexistent/x.png"], "--plot='/nonexistent/x.png': the directory /nonexistent does not exist"),
-    (["preview", "--plot", "{tmp}/x.txt"], "--plot='{tmp}/x.txt': matplotlib cannot write .txt files; use one of "),
-    (["preview", "--plot", "{tmp}"], "--plot='{tmp}' is a directory; give a file name such as {tmp}/lr.png"),
-    (["preview", "--plot", "{tmp}/x"], "--plot='{tmp}/x': matplotlib cannot write a file without an extension"),
-    (["preview", "--every", "1", "--steps", "200000"],
-     "argument --every: --every 1 with --steps 200000 prints 200000 rows, more than 100000"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["preview", "--steps", "3000000000"],
+            "argument --steps: expected a positive integer up to 2147483648 (its last step, STEPS - 1, is a step: at most "
+            "2147483647), got '3000000000'",
+        ),
+        (
+            ["preview", "--plot", "/nonexistent/x.png"],
+            "--plot='/nonexistent/x.png': the directory /nonexistent does not exist",
+        ),
+        (
+            ["preview", "--plot", "{tmp}/x.txt"],
+            "--plot='{tmp}/x.txt': matplotlib cannot write .txt files; use one of ",
+        ),
+        (
+            ["preview", "--plot", "{tmp}"],
+            "--plot='{tmp}' is a directory; give a file name such as {tmp}/lr.png",
+        ),
+        (
+            ["preview", "--plot", "{tmp}/x"],
+            "--plot='{tmp}/x': matplotlib cannot write a file without an extension",
+        ),
+        (
+            ["preview", "--every", "1", "--steps", "200000"],
+            "argument --every: --every 1 with --steps 200000 prints 200000 rows, more than 100000",
+        ),
+    ],
+)
 def test_bad_preview_input_is_one_line_before_anything_is_computed(argv, message, tmp_path):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     code, out, err = run_cli(argv)
@@ -250,13 +398,27 @@ def test_bad_preview_input_is_one_line_before_anything_is_computed(argv, message
     assert out == "" and list(tmp_path.iterdir()) == []  # no table, no file
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["demo", "--out", "/nonexistent/dir/x.png"], "--out='/nonexistent/dir/x.png': the directory /nonexistent/dir does "
-                                                  "not exist"),
-    (["demo", "--out", "{tmp}/demo.txt"], "--out='{tmp}/demo.txt': matplotlib cannot write .txt files"),
-    (["demo", "--seed", "-1"], "argument --seed: expected an integer from 0 to 4294967295, got '-1'"),
-    (["demo", "--steps", "3000000000"], "argument --steps: expected a positive integer up to 1000000, got '3000000000'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["demo", "--out", "/nonexistent/dir/x.png"],
+            "--out='/nonexistent/dir/x.png': the directory /nonexistent/dir does not exist",
+        ),
+        (
+            ["demo", "--out", "{tmp}/demo.txt"],
+            "--out='{tmp}/demo.txt': matplotlib cannot write .txt files",
+        ),
+        (
+            ["demo", "--seed", "-1"],
+            "argument --seed: expected an integer from 0 to 4294967295, got '-1'",
+        ),
+        (
+            ["demo", "--steps", "3000000000"],
+            "argument --steps: expected a positive integer up to 1000000, got '3000000000'",
+        ),
+    ],
+)
 def test_bad_demo_input_is_one_line_before_training(argv, message, tmp_path, monkeypatch):
     import expdecay.demo
 
@@ -280,20 +442,34 @@ def test_a_failed_write_is_one_line(tmp_path, monkeypatch, capsys):
     assert main(["preview", "--at", "0", "--plot", str(path)]) == 2
     captured = capsys.readouterr()
     assert "Step 0: lr = 0.001000" in captured.out
-    assert captured.err == f"expdecay preview: error: cannot write {path}: [Errno 28] No space left on device\n"
+    assert (
+        captured.err
+        == f"expdecay preview: error: cannot write {path}: [Errno 28] No space left on device\n"
+    )
 
 
 # hypothesis: arguments as a user might type them, valid and not
 def _number_text(numbers):
-    return numbers.map(str) | st.sampled_from(["", "x", "1e3", "0x10", "nan", "inf", "-inf", "1_000", " 7", "9" * 30])
+    return numbers.map(str) | st.sampled_from(
+        ["", "x", "1e3", "0x10", "nan", "inf", "-inf", "1_000", " 7", "9" * 30]
+    )
 
 
-INTS = _number_text(st.integers(-3, 5000) | st.integers(-(2**40), 2**40) | st.sampled_from([2**31 - 1, 2**31, 2**32]))
-FLOATS = _number_text(st.floats(0.0, 3.0) | st.floats(allow_nan=True, allow_infinity=True) | st.just(1e-45))
-STEP_LISTS = (st.lists(st.integers(-2, 5000) | st.integers(0, 2**31 + 2), min_size=1, max_size=5)
-              .map(lambda steps: ",".join(map(str, steps))) | st.sampled_from(["", ",", "1,,2", "a", "1, 2"]))
+INTS = _number_text(
+    st.integers(-3, 5000)
+    | st.integers(-(2**40), 2**40)
+    | st.sampled_from([2**31 - 1, 2**31, 2**32])
+)
+FLOATS = _number_text(
+    st.floats(0.0, 3.0) | st.floats(allow_nan=True, allow_infinity=True) | st.just(1e-45)
+)
+STEP_LISTS = st.lists(
+    st.integers(-2, 5000) | st.integers(0, 2**31 + 2), min_size=1, max_size=5
+).map(lambda steps: ",".join(map(str, steps))) | st.sampled_from(["", ",", "1,,2", "a", "1, 2"])
 NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/"), max_size=6)
-EXTENSIONS = st.sampled_from(["png", "PNG", "svg", "pdf", "jpg", "txt", "pgf", "", "png.", "tar.gz"])
+EXTENSIONS = st.sampled_from(
+    ["png", "PNG", "svg", "pdf", "jpg", "txt", "pgf", "", "png.", "tar.gz"]
+)
 
 
 @st.composite
@@ -326,16 +502,25 @@ def fresh_directory(tmp_path_factory):
 @given(data=st.data())
 def test_preview_never_gives_a_traceback(data, tmp_path_factory):
     root = fresh_directory(tmp_path_factory)
+
     def mostly(valid, anything):  # two draws in three from the valid values
         return st.one_of(valid.map(str), valid.map(str), anything)
 
-    argv = ["preview"] + options(data.draw, {
-        "--base-lr": mostly(st.floats(0.0, 1.0), FLOATS), "--decay-steps": mostly(st.integers(1, 10**6), INTS),
-        "--decay-rate": mostly(st.floats(0.01, 3.0), FLOATS), "--transition-begin": mostly(st.integers(0, 10**5), INTS),
-        "--staircase": None, "--end-value": mostly(st.floats(0.0, 1.0), FLOATS),
-        "--steps": mostly(st.integers(1, 10**5), INTS), "--every": mostly(st.integers(1, 10**4), INTS),
-        "--at": STEP_LISTS, "--plot": figure_paths(root),
-    })
+    argv = ["preview"] + options(
+        data.draw,
+        {
+            "--base-lr": mostly(st.floats(0.0, 1.0), FLOATS),
+            "--decay-steps": mostly(st.integers(1, 10**6), INTS),
+            "--decay-rate": mostly(st.floats(0.01, 3.0), FLOATS),
+            "--transition-begin": mostly(st.integers(0, 10**5), INTS),
+            "--staircase": None,
+            "--end-value": mostly(st.floats(0.0, 1.0), FLOATS),
+            "--steps": mostly(st.integers(1, 10**5), INTS),
+            "--every": mostly(st.integers(1, 10**4), INTS),
+            "--at": STEP_LISTS,
+            "--plot": figure_paths(root),
+        },
+    )
     code, out, err = run_cli(argv)
     event(f"exit code {code}" + (" with a plot" if code == 0 and "--plot" in argv else ""))
     assert code in (0, 2), (argv, code, err)
@@ -358,13 +543,23 @@ def test_demo_never_gives_a_traceback(data, tmp_path_factory):
 
     def train(scheduler, steps, **kwargs):  # the training itself is tested in tests/test_demo.py
         trained.append(steps)
-        return {"loss": np.linspace(1.0, 0.1, steps), "lr": np.asarray(scheduler.lr_at(np.arange(steps)))[:, 0]}
+        return {
+            "loss": np.linspace(1.0, 0.1, steps),
+            "lr": np.asarray(scheduler.lr_at(np.arange(steps)))[:, 0],
+        }
 
     root = fresh_directory(tmp_path_factory)
-    argv = ["demo"] + options(data.draw, {
-        "--steps": _number_text(st.integers(-3, 3000) | st.sampled_from([10**6, 10**6 + 1, 3 * 10**9])),
-        "--out": figure_paths(root), "--seed": INTS, "--no-progress": None,
-    })
+    argv = ["demo"] + options(
+        data.draw,
+        {
+            "--steps": _number_text(
+                st.integers(-3, 3000) | st.sampled_from([10**6, 10**6 + 1, 3 * 10**9])
+            ),
+            "--out": figure_paths(root),
+            "--seed": INTS,
+            "--no-progress": None,
+        },
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(expdecay.demo, "train", train)
         patch.chdir(root)  # the default --out is relative
@@ -376,6 +571,8 @@ def test_demo_never_gives_a_traceback(data, tmp_path_factory):
         assert trained == []  # checked before training
     else:
         assert "Traceback" not in err and len(trained) == 2
-        out_path = argv[argv.index("--out") + 1] if "--out" in argv else str(root / "expdecay-demo.png")
+        out_path = (
+            argv[argv.index("--out") + 1] if "--out" in argv else str(root / "expdecay-demo.png")
+        )
         last = out.rstrip("\n").split("\n")[-1]  # not splitlines(): a file name may hold "\x1e"
         assert last == f"wrote {out_path}"

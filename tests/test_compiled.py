@@ -11,7 +11,9 @@ from expdecay import ConstantLR, ExponentialDecayLR, ExponentialLR, MultiStepLR,
 def family():
     return [
         ExponentialDecayLR(base_lr=[0.1, 0.03], decay_steps=7, decay_rate=0.9, transition_begin=5),
-        ExponentialDecayLR(base_lr=0.1, decay_steps=3, decay_rate=0.5, staircase=True, end_value=0.01),
+        ExponentialDecayLR(
+            base_lr=0.1, decay_steps=3, decay_rate=0.5, staircase=True, end_value=0.01
+        ),
         ExponentialDecayLR(base_lr=0.1, decay_steps=11, decay_rate=1.3, end_value=0.2),
         ExponentialLR(base_lr=[0.2, 0.1], gamma=0.97),
         StepLR(base_lr=0.2, step_size=4, gamma=0.6),
@@ -39,8 +41,12 @@ def test_jitted_step_traces_once_and_matches_the_eager_loop_bitwise(index):
         eager.step()
     assert len(traces) == 1
     assert int(compiled.last_epoch.value) == 60
-    np.testing.assert_array_equal(np.asarray(compiled.current_lrs.value), np.asarray(eager.current_lrs.value))
-    np.testing.assert_array_equal(np.asarray(eager.lr_at(np.arange(60))), np.asarray(compiled.lr_at(np.arange(60))))
+    np.testing.assert_array_equal(
+        np.asarray(compiled.current_lrs.value), np.asarray(eager.current_lrs.value)
+    )
+    np.testing.assert_array_equal(
+        np.asarray(eager.lr_at(np.arange(60))), np.asarray(compiled.lr_at(np.arange(60)))
+    )
 
 
 @pytest.mark.parametrize("index", range(7))
@@ -81,7 +87,9 @@ def test_compiled_loop_called_repeatedly_compiles_once_and_continues():
 
 
 def test_step_accepts_a_traced_epoch():
-    s = ExponentialDecayLR(base_lr=0.1, decay_steps=100, decay_rate=0.5, transition_begin=50, staircase=True)
+    s = ExponentialDecayLR(
+        base_lr=0.1, decay_steps=100, decay_rate=0.5, transition_begin=50, staircase=True
+    )
     traces = []
 
     @brainstate.transform.jit

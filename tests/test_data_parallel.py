@@ -26,18 +26,29 @@ def environment(**extra):
 
 
 def test_the_example_runs_as_a_script_on_four_devices_it_asks_for_itself():
-    out = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=300, env=environment(),
-                         cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment(),
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     lines = out.stdout.splitlines()
     assert lines[0] == "devices: 4 (cpu), processes: 1"
     single = re.search(r"lr now (\d\.\d+)", lines[1])
-    assert float(single[1]) == round(max(0.02 * 0.7 ** (60 / 10), 1e-3), 6)  # the hand formula after 60 steps
+    assert float(single[1]) == round(
+        max(0.02 * 0.7 ** (60 / 10), 1e-3), 6
+    )  # the hand formula after 60 steps
     variants = ("jit", "shard_map") if hasattr(brainstate.transform, "shard_map") else ("jit",)
     assert len(lines) == 2 + len(variants)
     for variant, line in zip(variants, lines[2:]):
-        found = re.fullmatch(rf"{variant}: loss [\d.]+ -> [\d.]+; parameters vs single device: (\S+) relative; "
-                             r"(\d+) compilation\(s\) for 60 steps; scheduler at step 60, replicated: True", line)
+        found = re.fullmatch(
+            rf"{variant}: loss [\d.]+ -> [\d.]+; parameters vs single device: (\S+) relative; "
+            r"(\d+) compilation\(s\) for 60 steps; scheduler at step 60, replicated: True",
+            line,
+        )
         assert found, line
         assert float(found[1]) <= 1e-5 and int(found[2]) == 1
 
@@ -74,8 +85,17 @@ def test_the_same_code_trains_across_two_processes_like_one_device(tmp_path):
     with socket.socket() as s:  # a free port for the coordinator
         s.bind(("localhost", 0))
         port = str(s.getsockname()[1])
-    procs = [subprocess.Popen([sys.executable, str(driver), str(i), port, str(EXAMPLE)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=environment(), cwd=ROOT) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(driver), str(i), port, str(EXAMPLE)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(),
+            cwd=ROOT,
+        )
+        for i in range(2)
+    ]
     try:
         results = [p.communicate(timeout=300) for p in procs]
     finally:

@@ -13,14 +13,18 @@ import expdecay
 from expdecay.cli import main
 
 pytestmark = pytest.mark.skipif(
-    not hasattr(expdecay, "Adam"), reason="the demo trains with expdecay.Adam, not in this branch yet (branch optim)"
+    not hasattr(expdecay, "Adam"),
+    reason="the demo trains with expdecay.Adam, not in this branch yet (branch optim)",
 )
 ROW = re.compile(r"^ +(\d+) +(\d\.\d+) +(\d+\.\d+) +(\d\.\d+) +(\d+\.\d+)$")
 
 
 def milestones(out: str):
-    return [(int(m[1]), float(m[2]), float(m[3]), float(m[4]), float(m[5]))
-            for m in map(ROW.match, out.splitlines()) if m]
+    return [
+        (int(m[1]), float(m[2]), float(m[3]), float(m[4]), float(m[5]))
+        for m in map(ROW.match, out.splitlines())
+        if m
+    ]
 
 
 def test_demo_trains_both_runs_and_writes_the_figure(capsys, tmp_path):
@@ -39,12 +43,22 @@ def test_demo_trains_both_runs_and_writes_the_figure(capsys, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # progress, not on a terminal (a log): two lines per run, the first one before the compilation
     lines = captured.err.splitlines()
-    assert [line.split(": ")[0] for line in lines] == ["continuous", "continuous", "staircase", "staircase"]
-    assert lines[0] == "continuous: compiling the training loop of 450 steps (once per run, a few seconds)"
+    assert [line.split(": ")[0] for line in lines] == [
+        "continuous",
+        "continuous",
+        "staircase",
+        "staircase",
+    ]
+    assert (
+        lines[0]
+        == "continuous: compiling the training loop of 450 steps (once per run, a few seconds)"
+    )
     assert re.fullmatch(r"continuous: compiled in \d+\.\d s; training 450 steps", lines[1])
 
 
-def test_the_default_figure_lands_in_the_current_directory_and_says_where(capsys, tmp_path, monkeypatch):
+def test_the_default_figure_lands_in_the_current_directory_and_says_where(
+    capsys, tmp_path, monkeypatch
+):
     import expdecay.demo
 
     def train(scheduler, steps, **kwargs):  # the training is the test above's
@@ -72,10 +86,14 @@ def test_on_a_terminal_the_progress_is_one_redrawn_line(monkeypatch):
     text = terminal.getvalue()
     assert text.count("\n") == 1 and text.endswith("\n")  # one line
     frames = text.rstrip("\n").split("\r\033[K")[1:]  # each redraw: carriage return, clear the line
-    assert frames[0] == "run: compiling the training loop of 100 steps (once per run, a few seconds)"
+    assert (
+        frames[0] == "run: compiling the training loop of 100 steps (once per run, a few seconds)"
+    )
     assert frames[1] == "run: [....................] step 0/100"  # the first report, once compiled
     assert 3 <= len(frames) <= 2 + 20  # at most 20 updates, not one per step
-    assert re.fullmatch(r"run: \[#{20}\] step 100/100 in \d+\.\d s \(\d+\.\d s of it compiling\)", frames[-1])
+    assert re.fullmatch(
+        r"run: \[#{20}\] step 100/100 in \d+\.\d s \(\d+\.\d s of it compiling\)", frames[-1]
+    )
 
 
 def test_demo_without_matplotlib_still_trains_and_says_how_to_plot(capsys, tmp_path, monkeypatch):
@@ -92,7 +110,9 @@ def test_demo_without_matplotlib_still_trains_and_says_how_to_plot(capsys, tmp_p
 def test_train_records_the_lr_each_update_applied():
     from expdecay.demo import train
 
-    scheduler = expdecay.ExponentialDecayLR(base_lr=0.01, decay_steps=3, decay_rate=0.5, staircase=True)
+    scheduler = expdecay.ExponentialDecayLR(
+        base_lr=0.01, decay_steps=3, decay_rate=0.5, staircase=True
+    )
     run = train(scheduler, 7, progress=False)
     np.testing.assert_allclose(run["lr"], 0.01 * 0.5 ** (np.arange(7) // 3), rtol=1e-6)
     assert run["loss"].shape == (7,) and np.all(np.isfinite(run["loss"]))

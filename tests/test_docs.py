@@ -29,8 +29,10 @@ from expdecay.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)\s*$",
-                   re.MULTILINE | re.DOTALL)
+FENCE = re.compile(
+    r"^(?P<indent> *)(?P<fence>```+|~~~+)(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)\s*$",
+    re.MULTILINE | re.DOTALL,
+)
 OPTIMIZERS = re.compile(r"\b(Adam|AdamW|SGD|OptaxOptimizer)\(")
 CLI = ("python -m expdecay ", "expdecay ")
 RUN = ("python", "pycon", "console")
@@ -49,7 +51,9 @@ def run_console(body: str, page: str, lineno: int) -> None:
         command = lines[i][2:]
         if not command.startswith(CLI):
             continue
-        expected = "\n".join(lines[i + 1: commands[k + 1] if k + 1 < len(commands) else len(lines)]).rstrip()
+        expected = "\n".join(
+            lines[i + 1 : commands[k + 1] if k + 1 < len(commands) else len(lines)]
+        ).rstrip()
         argv = shlex.split(command)
         argv = argv[3:] if argv[:3] == ["python", "-m", "expdecay"] else argv[1:]
         out = io.StringIO()
@@ -57,7 +61,9 @@ def run_console(body: str, page: str, lineno: int) -> None:
             code = main(argv)
         where = f"{page}:{lineno + i}: $ {command}"
         assert code == 0, f"{where} exited with {code}"
-        assert out.getvalue().rstrip() == expected, f"{where}\n--- documented\n{expected}\n--- printed\n{out.getvalue()}"
+        assert out.getvalue().rstrip() == expected, (
+            f"{where}\n--- documented\n{expected}\n--- printed\n{out.getvalue()}"
+        )
 
 
 def run_page(path: Path, name: str) -> int:
@@ -92,19 +98,29 @@ def restore_jax_config():
     jax.config.update("jax_enable_x64", x64)
 
 
-RUNNABLE = [p for p in PAGES if any(lang in RUN for lang, _, _ in blocks(p.read_text(encoding="utf-8")))]
+RUNNABLE = [
+    p for p in PAGES if any(lang in RUN for lang, _, _ in blocks(p.read_text(encoding="utf-8")))
+]
 
 
 def test_the_pages_with_examples_are_all_found():
     names = {str(p.relative_to(ROOT)) for p in RUNNABLE}
-    assert {"README.md", "docs/quickstart.md", "docs/semantics.md", "docs/migration.md", "docs/preview.md"} <= names
+    assert {
+        "README.md",
+        "docs/quickstart.md",
+        "docs/semantics.md",
+        "docs/migration.md",
+        "docs/preview.md",
+    } <= names
 
 
 @pytest.mark.parametrize("path", RUNNABLE, ids=[str(p.relative_to(ROOT)) for p in RUNNABLE])
 def test_page_blocks_run(path, tmp_path, monkeypatch, restore_jax_config):
     text = path.read_text(encoding="utf-8")
     if OPTIMIZERS.search(text) and not hasattr(expdecay, "Adam"):
-        pytest.skip("this page uses the optimizers, which expdecay does not have yet (branch optim)")
+        pytest.skip(
+            "this page uses the optimizers, which expdecay does not have yet (branch optim)"
+        )
     if re.search(r"^\s*(>>> )?(import braintools|from braintools)", text, re.MULTILINE):
         braintools_optim()  # a page that runs braintools beside expdecay needs the oracle (or skips, saying why)
     monkeypatch.chdir(tmp_path)  # pages may write files (plots)
@@ -113,7 +129,11 @@ def test_page_blocks_run(path, tmp_path, monkeypatch, restore_jax_config):
 
 def test_fence_parser_sees_every_block():
     text = "a\n```python\nx = 1\n```\n\n```pycon\n>>> x\n1\n```\n```{toctree}\nquickstart\n```\n"
-    assert [(lang, lineno) for lang, _, lineno in blocks(text)] == [("python", 3), ("pycon", 7), ("", 11)]
+    assert [(lang, lineno) for lang, _, lineno in blocks(text)] == [
+        ("python", 3),
+        ("pycon", 7),
+        ("", 11),
+    ]
 
 
 def test_a_wrong_documented_output_fails(tmp_path):

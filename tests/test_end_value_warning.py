@@ -25,15 +25,20 @@ def test_the_issue_case_warns_that_it_trains_at_end_value_from_step_0():
         scheduler = ExponentialDecayLR(end_value=0.5)  # base_lr defaults to 1e-3
     [warning] = record
     message = str(warning.message)
-    assert message.startswith("end_value=0.5 is above base_lr=0.001, and with decay_rate=0.96 < 1 it is a lower bound")
+    assert message.startswith(
+        "end_value=0.5 is above base_lr=0.001, and with decay_rate=0.96 < 1 it is a lower bound"
+    )
     assert "the learning rate is end_value = 0.5 from step 0 (500x base_lr)" in message
     assert warning.filename == __file__  # points at the caller, not at expdecay
     assert scheduler.lr_at([0, 10**6]).tolist() == [[0.5], [0.5]]  # what the message says
 
 
 def test_an_upper_bound_below_base_lr_warns_too():
-    with pytest.warns(EndValueWarning, match=r"end_value=0\.05 is below base_lr=0\.1, and with decay_rate=1\.5 >= 1 it "
-                                             r"is an upper bound: the learning rate is end_value = 0\.05 from step 0"):
+    with pytest.warns(
+        EndValueWarning,
+        match=r"end_value=0\.05 is below base_lr=0\.1, and with decay_rate=1\.5 >= 1 it "
+        r"is an upper bound: the learning rate is end_value = 0\.05 from step 0",
+    ):
         scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=10, decay_rate=1.5, end_value=0.05)
     assert float(scheduler.lr_at(0)[0]) == F32(0.05)
 
@@ -47,14 +52,21 @@ def test_groups_name_the_ones_it_replaces():
     assert "base_lr[0]" not in message
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(base_lr=0.1, decay_rate=0.5, end_value=0.01),  # a lower bound below base_lr: it bounds the decay
-    dict(base_lr=0.1, decay_rate=0.5, end_value=0.1),  # equal: the learning rate is base_lr at step 0
-    dict(base_lr=0.1, decay_rate=0.5, end_value=0.1 + 1e-12),  # equal in float32
-    dict(base_lr=0.1, decay_rate=2.0, end_value=10.0),  # an upper bound above base_lr
-    dict(base_lr=0.0, decay_rate=2.0, end_value=1.0),  # zero stays zero
-    dict(base_lr=0.1, decay_rate=0.5),  # no end_value
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(
+            base_lr=0.1, decay_rate=0.5, end_value=0.01
+        ),  # a lower bound below base_lr: it bounds the decay
+        dict(
+            base_lr=0.1, decay_rate=0.5, end_value=0.1
+        ),  # equal: the learning rate is base_lr at step 0
+        dict(base_lr=0.1, decay_rate=0.5, end_value=0.1 + 1e-12),  # equal in float32
+        dict(base_lr=0.1, decay_rate=2.0, end_value=10.0),  # an upper bound above base_lr
+        dict(base_lr=0.0, decay_rate=2.0, end_value=1.0),  # zero stays zero
+        dict(base_lr=0.1, decay_rate=0.5),  # no end_value
+    ],
+)
 def test_a_bound_that_bounds_is_silent(kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -66,11 +78,21 @@ lrs = st.floats(1e-30, 10.0) | st.just(0.0)
 
 
 @settings(max_examples=100, deadline=None)
-@given(base_lr=st.lists(lrs, min_size=1, max_size=3), decay_rate=st.floats(0.01, 3.0) | st.just(1.0),
-       end_value=lrs, transition_begin=st.integers(0, 1000))
+@given(
+    base_lr=st.lists(lrs, min_size=1, max_size=3),
+    decay_rate=st.floats(0.01, 3.0) | st.just(1.0),
+    end_value=lrs,
+    transition_begin=st.integers(0, 1000),
+)
 def test_warns_exactly_when_step_0_is_not_base_lr(base_lr, decay_rate, end_value, transition_begin):
-    construct(ExponentialDecayLR, base_lr=base_lr, decay_steps=100, decay_rate=decay_rate, end_value=end_value,
-              transition_begin=transition_begin)
+    construct(
+        ExponentialDecayLR,
+        base_lr=base_lr,
+        decay_steps=100,
+        decay_rate=decay_rate,
+        end_value=end_value,
+        transition_begin=transition_begin,
+    )
 
 
 def test_exported_as_a_user_warning():
@@ -83,4 +105,3 @@ def test_the_test_suite_turns_expdecays_warnings_into_errors():
         ExponentialDecayLR(end_value=0.5)
     with pytest.raises(expdecay.LearningRateOverflowWarning):
         ExponentialDecayLR(base_lr=0.1, decay_steps=10, decay_rate=2.0)
-

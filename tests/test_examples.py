@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 ROW = re.compile(r"^Step (\d+): lr = (\d+\.\d+)")
 needs_optimizers = pytest.mark.skipif(
-    not hasattr(expdecay, "Adam"), reason="uses expdecay's optimizers, which are not in this branch yet (branch optim)"
+    not hasattr(expdecay, "Adam"),
+    reason="uses expdecay's optimizers, which are not in this branch yet (branch optim)",
 )
 
 
@@ -35,11 +36,20 @@ def rows(lines: list[str]) -> list[tuple[int, float]]:
 
 
 def test_every_example_has_a_test():
-    tested = {"reference_1_continuous.py", "reference_2_staircase.py", "reference_3_delayed.py",
-              "reference_4_end_value.py", "reference_5_fine_tuning.py", "reference_6_vs_exponential_lr.py",
-              "train_brainstate.py", "optax_exponential_decay.py", "resume_from_checkpoint.py",
-              "migrate_from_braintools/train_braintools.py", "migrate_from_braintools/train_expdecay.py",
-              "data_parallel.py"}  # tested in its own processes by tests/test_data_parallel.py
+    tested = {
+        "reference_1_continuous.py",
+        "reference_2_staircase.py",
+        "reference_3_delayed.py",
+        "reference_4_end_value.py",
+        "reference_5_fine_tuning.py",
+        "reference_6_vs_exponential_lr.py",
+        "train_brainstate.py",
+        "optax_exponential_decay.py",
+        "resume_from_checkpoint.py",
+        "migrate_from_braintools/train_braintools.py",
+        "migrate_from_braintools/train_expdecay.py",
+        "data_parallel.py",
+    }  # tested in its own processes by tests/test_data_parallel.py
     assert {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.py")} == tested
 
 
@@ -60,19 +70,33 @@ def test_reference_1_prints_the_next_steps_lr_after_scheduler_step(capsys):
 @needs_optimizers
 def test_reference_2_staircase_prints_the_documented_values(capsys):
     assert rows(run(capsys, "reference_2_staircase.py")) == [
-        (0, 0.1), (500, 0.1), (1000, 0.05), (1500, 0.05), (2000, 0.025), (2500, 0.025), (3000, 0.0125)]
+        (0, 0.1),
+        (500, 0.1),
+        (1000, 0.05),
+        (1500, 0.05),
+        (2000, 0.025),
+        (2500, 0.025),
+        (3000, 0.0125),
+    ]
 
 
 @needs_optimizers
 def test_reference_3_delayed_prints_the_documented_values(capsys):
     assert rows(run(capsys, "reference_3_delayed.py")) == [
-        (0, 0.01), (1000, 0.01), (2000, 0.01), (3000, 0.0095), (4000, 0.009025)]
+        (0, 0.01),
+        (1000, 0.01),
+        (2000, 0.01),
+        (3000, 0.0095),
+        (4000, 0.009025),
+    ]
 
 
 @needs_optimizers
 def test_reference_4_end_value_is_a_lower_bound(capsys):
     printed = rows(run(capsys, "reference_4_end_value.py"))
-    assert [step for step, _ in printed] == list(range(0, 5000, 500)) + list(range(20000, 25000, 1000))
+    assert [step for step, _ in printed] == list(range(0, 5000, 500)) + list(
+        range(20000, 25000, 1000)
+    )
     for step, lr in printed:
         assert lr == pytest.approx(max(0.1 * 0.9 ** (step / 500), 0.001), abs=1.5e-6)
     assert printed[-1][1] == 0.001
@@ -87,41 +111,61 @@ def test_reference_5_fine_tuning_holds_then_decays_gently(capsys):
         assert lr == pytest.approx(1e-4 * 0.99 ** (max(step - 500, 0) / 100), abs=1.5e-8)
     final = re.match(r"After (\d+) steps: lr = (\d+\.\d+)", lines[-1])
     assert int(final[1]) == 10000
-    assert float(final[2]) == pytest.approx(1e-4 * 0.99 ** 95, abs=1.5e-8)
+    assert float(final[2]) == pytest.approx(1e-4 * 0.99**95, abs=1.5e-8)
 
 
 def test_reference_6_exponential_lr_equals_decay_steps_one(capsys):
     lines = run(capsys, "reference_6_vs_exponential_lr.py")
     assert len(lines) == 6
     for epoch, line in enumerate(lines):
-        m = re.match(r"Epoch (\d+): ExponentialLR lr = (\S+), ExponentialDecayLR lr = (\S+), equal: True$", line)
+        m = re.match(
+            r"Epoch (\d+): ExponentialLR lr = (\S+), ExponentialDecayLR lr = (\S+), equal: True$",
+            line,
+        )
         assert m, line
         assert int(m[1]) == epoch and m[2] == m[3]
-        assert float(m[2]) == pytest.approx(0.1 * 0.95 ** epoch, abs=1.5e-6)
+        assert float(m[2]) == pytest.approx(0.1 * 0.95**epoch, abs=1.5e-6)
 
 
 def test_optax_example_matches_optax_and_trains(capsys):
     lines = run(capsys, "optax_exponential_decay.py")
-    printed = [(int(m[1]), float(m[2]), float(m[3])) for m in
-               (re.match(r"Step (\d+): lr = (\S+), loss = (\S+)", line) for line in lines) if m]
-    assert [(step, lr) for step, lr, _ in printed] == [(0, 0.1), (100, 0.05), (200, 0.025), (300, 0.0125),
-                                                     (400, 0.00625)]
+    printed = [
+        (int(m[1]), float(m[2]), float(m[3]))
+        for m in (re.match(r"Step (\d+): lr = (\S+), loss = (\S+)", line) for line in lines)
+        if m
+    ]
+    assert [(step, lr) for step, lr, _ in printed] == [
+        (0, 0.1),
+        (100, 0.05),
+        (200, 0.025),
+        (300, 0.0125),
+        (400, 0.00625),
+    ]
     assert printed[-1][2] < printed[0][2] / 1000
     final = re.match(r"Step 500: loss = (\S+), w = (\S+), (\S+), (\S+)$", lines[-2])
     assert float(final[1]) < 1e-3
-    assert [float(w) for w in final.groups()[1:]] == pytest.approx([1.5, -2.0, 0.5], abs=0.01)  # w_true
-    assert lines[-1] == "expdecay.exponential_decay equals optax.exponential_decay at steps 0-499: True"
+    assert [float(w) for w in final.groups()[1:]] == pytest.approx(
+        [1.5, -2.0, 0.5], abs=0.01
+    )  # w_true
+    assert (
+        lines[-1]
+        == "expdecay.exponential_decay equals optax.exponential_decay at steps 0-499: True"
+    )
 
 
 @needs_optimizers
 def test_training_script_learns_the_spirals(capsys):
     lines = run(capsys, "train_brainstate.py")
-    pattern = re.compile(r"epoch +(\d+) +step +(\d+) +lr = (\S+) +train loss = (\S+) +test accuracy = (\S+)$")
+    pattern = re.compile(
+        r"epoch +(\d+) +step +(\d+) +lr = (\S+) +train loss = (\S+) +test accuracy = (\S+)$"
+    )
     epochs = [pattern.match(line) for line in lines]
     assert all(epochs) and len(epochs) >= 3, lines
     for m in epochs:
         step = int(m[2])
-        assert float(m[3]) == pytest.approx(max(0.01 * 0.5 ** (max(step - 100, 0) / 50), 1e-4), abs=1.5e-6)
+        assert float(m[3]) == pytest.approx(
+            max(0.01 * 0.5 ** (max(step - 100, 0) / 50), 1e-4), abs=1.5e-6
+        )
     assert float(epochs[-1][4]) < float(epochs[0][4])
     assert float(epochs[-1][5]) >= 0.95
 
@@ -129,10 +173,15 @@ def test_training_script_learns_the_spirals(capsys):
 def test_migration_changes_only_the_import_line():
     before = (EXAMPLES / "migrate_from_braintools" / "train_braintools.py").read_text().splitlines()
     after = (EXAMPLES / "migrate_from_braintools" / "train_expdecay.py").read_text().splitlines()
-    changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
-               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert changed == ["-from braintools.optim import Adam, ExponentialDecayLR",
-                       "+from expdecay import Adam, ExponentialDecayLR"]
+    changed = [
+        line
+        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert changed == [
+        "-from braintools.optim import Adam, ExponentialDecayLR",
+        "+from expdecay import Adam, ExponentialDecayLR",
+    ]
 
 
 @needs_optimizers
@@ -148,6 +197,6 @@ def test_resumed_run_continues_the_schedule(capsys):
     lines = run(capsys, "resume_from_checkpoint.py")
     saved, resumed, uninterrupted, continued, same = lines
     assert saved.split(": ")[1] == resumed.split(": ")[1]  # same lr at the same step
-    assert saved == f"saved at step 150: lr = {0.01 * 0.8 ** 3:.6f}"
+    assert saved == f"saved at step 150: lr = {0.01 * 0.8**3:.6f}"
     assert uninterrupted.split(":", 1)[1].strip() == continued.split(":", 1)[1].strip()
     assert same == "bitwise the same weights after 300 steps: True"

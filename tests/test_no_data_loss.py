@@ -25,7 +25,9 @@ OPTIMIZERS = {
 
 @pytest.fixture(params=sorted(OPTIMIZERS))
 def make(request):
-    return lambda: OPTIMIZERS[request.param](ExponentialDecayLR(base_lr=0.1, decay_steps=5, decay_rate=0.5))
+    return lambda: OPTIMIZERS[request.param](
+        ExponentialDecayLR(base_lr=0.1, decay_steps=5, decay_rate=0.5)
+    )
 
 
 def _model(seed=0):
@@ -72,9 +74,14 @@ def test_ema_copy_and_parameter_change_log(make):
         optimizer.step(_grads(params))
         change = jax.tree.map(lambda a, b: a - b, {k: s.value for k, s in params.items()}, before)
         assert all(np.all(np.isfinite(np.asarray(x))) for x in jax.tree.leaves(change))
-        ema = jax.tree.map(lambda e, p: 0.9 * e + 0.1 * p, ema, {k: s.value for k, s in params.items()})
-        ema_host = jax.tree.map(lambda e, p: np.float32(0.9) * e + np.float32(0.1) * np.asarray(p),
-                                ema_host, _host({k: s.value for k, s in params.items()}))
+        ema = jax.tree.map(
+            lambda e, p: 0.9 * e + 0.1 * p, ema, {k: s.value for k, s in params.items()}
+        )
+        ema_host = jax.tree.map(
+            lambda e, p: np.float32(0.9) * e + np.float32(0.1) * np.asarray(p),
+            ema_host,
+            _host({k: s.value for k, s in params.items()}),
+        )
     for leaf, want in zip(jax.tree.leaves(ema), jax.tree.leaves(ema_host)):
         np.testing.assert_allclose(np.asarray(leaf), want, rtol=1e-6)
 
@@ -82,7 +89,10 @@ def test_ema_copy_and_parameter_change_log(make):
 def test_two_states_sharing_one_array_each_with_its_own_optimizer(make):
     shared = jnp.arange(3.0)
     a, b = brainstate.ParamState(shared), brainstate.ParamState(shared)
-    opt_a, opt_b = make().register_trainable_weights({"w": a}), make().register_trainable_weights({"w": b})
+    opt_a, opt_b = (
+        make().register_trainable_weights({"w": a}),
+        make().register_trainable_weights({"w": b}),
+    )
     opt_a.step({"w": jnp.ones(3)})
     opt_b.step({"w": jnp.ones(3)})  # raised "Array has been deleted" while donation was the default
     np.testing.assert_array_equal(np.asarray(shared), [0.0, 1.0, 2.0])
@@ -106,8 +116,10 @@ def test_loaded_checkpoint_arrays_stay_usable(make):
     params = _model().states(brainstate.ParamState)
     optimizer = make().register_trainable_weights(params)
     optimizer.step(_grads(params))
-    checkpoint = {"params": {k: s.value for k, s in params.items()},
-                  "optimizer": jax.tree.map(jnp.asarray, optimizer.state_dict())}
+    checkpoint = {
+        "params": {k: s.value for k, s in params.items()},
+        "optimizer": jax.tree.map(jnp.asarray, optimizer.state_dict()),
+    }
     saved = _host(checkpoint)
     optimizer.step(_grads(params))
     # resume: load the checkpoint the user still holds, and train on
@@ -129,7 +141,9 @@ def test_braintools_weight_decay_pattern():
     opt_no, opt_with = SGD(lr=0.1, weight_decay=0.0), SGD(lr=0.1, weight_decay=0.01)
     opt_no.register_trainable_weights(no_decay)
     opt_with.register_trainable_weights(with_decay)
-    norms = {k: {n: float(jnp.linalg.norm(v)) for n, v in s.value.items()} for k, s in no_decay.items()}
+    norms = {
+        k: {n: float(jnp.linalg.norm(v)) for n, v in s.value.items()} for k, s in no_decay.items()
+    }
     zeros = {k: jax.tree.map(jnp.zeros_like, s.value) for k, s in no_decay.items()}
     opt_no.step(zeros)
     opt_with.step(zeros)
@@ -156,7 +170,9 @@ def test_donation_is_opt_in_and_deletes_only_then():
     old_v, old_mu = v.value, donating.opt_state.value[0].mu["w"]
     donating.step({"w": jnp.ones(5)})
     assert old_v.is_deleted() and old_mu.is_deleted()
-    np.testing.assert_array_equal(np.asarray(v.value), np.asarray(w.value))  # same update either way
+    np.testing.assert_array_equal(
+        np.asarray(v.value), np.asarray(w.value)
+    )  # same update either way
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

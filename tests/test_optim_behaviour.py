@@ -15,9 +15,17 @@ import optax
 import pytest
 
 import expdecay
-from expdecay import SGD, Adam, AdamW, ConstantLR, ExponentialDecayLR, OptaxOptimizer, StepLR, count_compilations
+from expdecay import (
+    SGD,
+    Adam,
+    AdamW,
+    ConstantLR,
+    ExponentialDecayLR,
+    OptaxOptimizer,
+    StepLR,
+    count_compilations,
+)
 from optim_support import W1, W2, grad_of, host, make_model, train_optax, values_of, worst_relative
-
 
 
 def unit_grads(params):
@@ -35,8 +43,12 @@ def test_update_applies_exactly_the_current_lr():
         w.value = jnp.zeros(4)
         optimizer.step({"w": jnp.ones(4)})
         moved = -np.asarray(w.value)
-        np.testing.assert_array_equal(moved, np.full(4, reported))  # what is reported is what is applied
-        np.testing.assert_allclose(moved, 0.1 * 0.5 ** (max(k - 2, 0) / 3), rtol=1e-6)  # and it is the schedule
+        np.testing.assert_array_equal(
+            moved, np.full(4, reported)
+        )  # what is reported is what is applied
+        np.testing.assert_allclose(
+            moved, 0.1 * 0.5 ** (max(k - 2, 0) / 3), rtol=1e-6
+        )  # and it is the schedule
         scheduler.step()
 
 
@@ -44,7 +56,7 @@ class HalvingLR(expdecay.LRScheduler):
     """A braintools-style subclass: get_lr reads the step count."""
 
     def get_lr(self):
-        return [lr * 0.5 ** self.last_epoch.value for lr in self.base_lrs]
+        return [lr * 0.5**self.last_epoch.value for lr in self.base_lrs]
 
 
 class RampLR(expdecay.LRScheduler):
@@ -54,8 +66,13 @@ class RampLR(expdecay.LRScheduler):
         return base_lrs * (1.0 + jnp.asarray(steps, jnp.float32)[..., None])
 
 
-@pytest.mark.parametrize("scheduler, expected", [(HalvingLR(base_lr=0.4), lambda k: 0.4 * 0.5**k),
-                                                 (RampLR(base_lr=0.1), lambda k: 0.1 * (1 + k))])
+@pytest.mark.parametrize(
+    "scheduler, expected",
+    [
+        (HalvingLR(base_lr=0.4), lambda k: 0.4 * 0.5**k),
+        (RampLR(base_lr=0.1), lambda k: 0.1 * (1 + k)),
+    ],
+)
 def test_custom_schedulers_drive_the_update(scheduler, expected):
     w = brainstate.ParamState(jnp.zeros(2))
     optimizer = SGD(lr=scheduler).register_trainable_weights({"w": w})
@@ -146,7 +163,10 @@ def test_sgd_groups_each_run_sgd_with_their_own_lr_and_weight_decay():
     build = group_setup(SGD, momentum=0.9)
     oracle = group_oracle(
         optax.sgd(optax.exponential_decay(0.1, 20, 0.7), momentum=0.9),
-        optax.chain(optax.add_decayed_weights(1e-3), optax.sgd(optax.exponential_decay(0.03, 20, 0.7), momentum=0.9)),
+        optax.chain(
+            optax.add_decayed_weights(1e-3),
+            optax.sgd(optax.exponential_decay(0.03, 20, 0.7), momentum=0.9),
+        ),
     )
     assert worst_relative(train_groups(build, 60), train_optax(oracle, 60)) <= 1e-6
 
@@ -155,7 +175,10 @@ def test_adam_groups_each_run_adam_with_their_own_lr_and_weight_decay():
     build = group_setup(Adam, betas=(0.8, 0.99))
     oracle = group_oracle(
         optax.adam(optax.exponential_decay(0.1, 20, 0.7), b1=0.8, b2=0.99),
-        optax.chain(optax.add_decayed_weights(1e-3), optax.adam(optax.exponential_decay(0.03, 20, 0.7), b1=0.8, b2=0.99)),
+        optax.chain(
+            optax.add_decayed_weights(1e-3),
+            optax.adam(optax.exponential_decay(0.03, 20, 0.7), b1=0.8, b2=0.99),
+        ),
     )
     assert worst_relative(train_groups(build, 60), train_optax(oracle, 60)) <= 1e-5
 
@@ -227,7 +250,9 @@ def load_npz(path, like):
     """Rebuild a saved tree with the structure of ``like`` (a fresh optimizer's own state_dict())."""
     flat, treedef = jax.tree_util.tree_flatten_with_path(like)
     with np.load(path) as saved:
-        return jax.tree_util.tree_unflatten(treedef, [saved[jax.tree_util.keystr(p)] for p, _ in flat])
+        return jax.tree_util.tree_unflatten(
+            treedef, [saved[jax.tree_util.keystr(p)] for p, _ in flat]
+        )
 
 
 def save(through, path, values, opt_state, sched_state):
@@ -262,10 +287,18 @@ def test_resume_from_state_dicts_is_identical_to_an_uninterrupted_run(through, t
 
     params, optimizer, scheduler = build_adam(0)
     run_steps(params, optimizer, scheduler, 13)
-    save(through, tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
+    save(
+        through,
+        tmp_path / "checkpoint",
+        host(values_of(params)),
+        optimizer.state_dict(),
+        scheduler.state_dict(),
+    )
     run_steps(params, optimizer, scheduler, 5)  # steps after saving leave the save intact
 
-    params, optimizer, scheduler = build_adam(1)  # different initial weights: all must come from the checkpoint
+    params, optimizer, scheduler = build_adam(
+        1
+    )  # different initial weights: all must come from the checkpoint
     restore(through, tmp_path / "checkpoint", params, optimizer, scheduler)
     assert int(optimizer.step_count.value) == 13
     run_steps(params, optimizer, scheduler, 17)
@@ -282,12 +315,20 @@ def build_library_adam(lib):
 def test_loads_a_braintools_checkpoint(bt, through, tmp_path):
     params, optimizer, scheduler = build_library_adam(bt)
     run_steps(params, optimizer, scheduler, 8)
-    save(through, tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
+    save(
+        through,
+        tmp_path / "checkpoint",
+        host(values_of(params)),
+        optimizer.state_dict(),
+        scheduler.state_dict(),
+    )
     run_steps(params, optimizer, scheduler, 8)
     theirs = host(values_of(params))
 
     params, optimizer, scheduler = build_library_adam(expdecay)
-    restore(through, tmp_path / "checkpoint", params, optimizer, scheduler)  # braintools' extra keys are ignored
+    restore(
+        through, tmp_path / "checkpoint", params, optimizer, scheduler
+    )  # braintools' extra keys are ignored
     run_steps(params, optimizer, scheduler, 8)
     assert worst_relative([host(values_of(params))], [theirs]) <= 1e-5
 
@@ -295,7 +336,13 @@ def test_loads_a_braintools_checkpoint(bt, through, tmp_path):
 def test_braintools_loads_an_expdecay_checkpoint(bt, tmp_path):
     params, optimizer, scheduler = build_library_adam(expdecay)
     run_steps(params, optimizer, scheduler, 8)
-    save("pickle", tmp_path / "checkpoint", host(values_of(params)), optimizer.state_dict(), scheduler.state_dict())
+    save(
+        "pickle",
+        tmp_path / "checkpoint",
+        host(values_of(params)),
+        optimizer.state_dict(),
+        scheduler.state_dict(),
+    )
     run_steps(params, optimizer, scheduler, 8)
     ours = host(values_of(params))
 
@@ -322,7 +369,9 @@ def test_jit_and_for_loop_trace_once_and_match_eager():
     def make_step(model, params, optimizer, scheduler):
         def train_step(x):
             traces.append(1)
-            grads = brainstate.transform.grad(lambda: jnp.mean((model(x) - Y) ** 2), grad_states=params)()
+            grads = brainstate.transform.grad(
+                lambda: jnp.mean((model(x) - Y) ** 2), grad_states=params
+            )()
             optimizer.step(grads)
             scheduler.step()
             return optimizer.current_lr
@@ -341,7 +390,11 @@ def test_jit_and_for_loop_trace_once_and_match_eager():
     for _ in range(24):
         step(X)
     assert len(traces) == 1
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), host(values_of(jitted[1])), expected)
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7),
+        host(values_of(jitted[1])),
+        expected,
+    )
 
     traces.clear()
     looped = build()
@@ -351,8 +404,14 @@ def test_jit_and_for_loop_trace_once_and_match_eager():
         lrs = run(jnp.broadcast_to(X, (8,) + X.shape))
     assert len(traces) == 1
     assert int(looped[3].last_epoch.value) == 24 and int(looped[2].step_count.value) == 24
-    np.testing.assert_allclose(np.asarray(lrs), [0.05 * 0.5 ** ((16 + k + 1) // 4) for k in range(8)], rtol=1e-6)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), host(values_of(looped[1])), expected)
+    np.testing.assert_allclose(
+        np.asarray(lrs), [0.05 * 0.5 ** ((16 + k + 1) // 4) for k in range(8)], rtol=1e-6
+    )
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7),
+        host(values_of(looped[1])),
+        expected,
+    )
 
 
 def test_eager_steps_compile_nothing_after_the_first():
@@ -362,7 +421,9 @@ def test_eager_steps_compile_nothing_after_the_first():
     grads = grad_of(values_of(params))
     optimizer.step(grads)
     scheduler.step()
-    float(optimizer.current_lr)  # the first eager read compiles the host-block evaluation (once per process)
+    float(
+        optimizer.current_lr
+    )  # the first eager read compiles the host-block evaluation (once per process)
     with count_compilations() as compiles:
         for _ in range(50):
             optimizer.step(grads)
@@ -398,7 +459,10 @@ def test_custom_tx_is_used_as_it_is():
     build = lambda: (OptaxOptimizer(tx=optax.sgd(0.05, momentum=0.5)), None)  # noqa: E731
     from optim_support import train_stateful
 
-    assert worst_relative(train_stateful(build, 40), train_optax(optax.sgd(0.05, momentum=0.5), 40)) == 0.0
+    assert (
+        worst_relative(train_stateful(build, 40), train_optax(optax.sgd(0.05, momentum=0.5), 40))
+        == 0.0
+    )
 
 
 def test_custom_tx_warns_about_arguments_it_does_not_apply():
@@ -412,4 +476,6 @@ def test_default_optaxoptimizer_is_adam():
     OptaxOptimizer(lr=0.1).register_trainable_weights({"w": a}).step({"w": jnp.arange(3.0)})
     Adam(lr=0.1).register_trainable_weights({"w": b}).step({"w": jnp.arange(3.0)})
     np.testing.assert_array_equal(np.asarray(a.value), np.asarray(b.value))
-    np.testing.assert_allclose(np.asarray(a.value), [1.0, 0.9, 0.9], rtol=1e-6)  # first Adam step: lr * sign(g)
+    np.testing.assert_allclose(
+        np.asarray(a.value), [1.0, 0.9, 0.9], rtol=1e-6
+    )  # first Adam step: lr * sign(g)

@@ -34,7 +34,11 @@ SHARED_ARGUMENTS = [
     ("lr", "0.1", TypeError),
     ("lr", True, TypeError),
     ("lr", None, TypeError),
-    ("lr", optax.exponential_decay(0.1, 10, 0.5), TypeError),  # an optax schedule is not a scheduler
+    (
+        "lr",
+        optax.exponential_decay(0.1, 10, 0.5),
+        TypeError,
+    ),  # an optax schedule is not a scheduler
     ("weight_decay", -1e-4, ValueError),
     ("weight_decay", NAN, ValueError),
     ("weight_decay", "0", TypeError),
@@ -73,7 +77,9 @@ OWN_ARGUMENTS = [
     (AdamW, dict(eps=-1e-8), ValueError, "eps"),
 ]
 
-CONSTRUCTOR_CASES = [(cls, {arg: value}, exc, arg) for cls in OPTIMIZERS for arg, value, exc in SHARED_ARGUMENTS]
+CONSTRUCTOR_CASES = [
+    (cls, {arg: value}, exc, arg) for cls in OPTIMIZERS for arg, value, exc in SHARED_ARGUMENTS
+]
 CONSTRUCTOR_CASES += OWN_ARGUMENTS
 
 
@@ -105,14 +111,21 @@ def trajectory(cls, scheduler):
     return out
 
 
-@pytest.mark.parametrize("cls, kwargs, exc, name", CONSTRUCTOR_CASES,
-                         ids=[re.sub(r" at 0x[0-9a-f]+", "", f"{c.__name__}-{k!r}")[:60]  # same ids in every
-                              for c, k, _, _ in CONSTRUCTOR_CASES])  # process (pytest-xdist compares them)
+@pytest.mark.parametrize(
+    "cls, kwargs, exc, name",
+    CONSTRUCTOR_CASES,
+    ids=[
+        re.sub(r" at 0x[0-9a-f]+", "", f"{c.__name__}-{k!r}")[:60]  # same ids in every
+        for c, k, _, _ in CONSTRUCTOR_CASES
+    ],
+)  # process (pytest-xdist compares them)
 def test_constructor_rejects_bad_input_and_leaves_the_scheduler_alone(cls, kwargs, exc, name):
     scheduler, twin = stepped_scheduler(), stepped_scheduler()
     with pytest.raises(exc) as info:
         cls(**({"lr": scheduler} | kwargs))
-    assert_names(str(info.value), name, list(kwargs.values())[-1])  # the last argument is the bad one
+    assert_names(
+        str(info.value), name, list(kwargs.values())[-1]
+    )  # the last argument is the bad one
     assert scheduler.optimizer is None and scheduler.state_dict() == twin.state_dict()
     assert_same(trajectory(cls, scheduler), trajectory(cls, twin))
 
@@ -137,7 +150,10 @@ def params():
     return a, b
 
 
-GRADS = {"a": {"w": jnp.linspace(-1.0, 1.0, 6).reshape(2, 3), "b": jnp.ones(3)}, "b": jnp.arange(4.0)}
+GRADS = {
+    "a": {"w": jnp.linspace(-1.0, 1.0, 6).reshape(2, 3), "b": jnp.ones(3)},
+    "b": jnp.arange(4.0),
+}
 
 
 def fresh() -> Live:
@@ -162,8 +178,13 @@ def trained() -> Live:
 
 def checkpoint(live: Live):
     registered = bool(live.optimizer.param_groups)
-    return host(([s.value for s in live.states], live.optimizer.state_dict() if registered else None,
-                 live.scheduler.state_dict()))
+    return host(
+        (
+            [s.value for s in live.states],
+            live.optimizer.state_dict() if registered else None,
+            live.scheduler.state_dict(),
+        )
+    )
 
 
 def go_on(live: Live):
@@ -217,94 +238,319 @@ OPTIMIZER_CASES = [
     # (subject, bad call, exception, parameter named, value shown or ... for none)
     # register_trainable_weights
     (*register(lambda live: {"w": jnp.ones(2)}), TypeError, "param_states['w']", ...),
-    (*register(lambda live: {"w": brainstate.ParamState(jnp.arange(3))}), TypeError, "param_states['w']", ...),
-    (*register(lambda live: {"w": brainstate.ParamState("abc")}), TypeError, "param_states['w']", "abc"),
-    (*register(lambda live: {"w": brainstate.ParamState({"x": jnp.ones(2), "i": jnp.arange(2)})}), TypeError,
-     "param_states['w']", ...),
-    (*register(lambda live: [brainstate.ParamState(jnp.ones(2)), 3]), TypeError, "param_states[1]", ...),
-    (*register(lambda live: brainstate.ParamState(jnp.ones(2))), TypeError, "param_states", ...),  # was IndexError
+    (
+        *register(lambda live: {"w": brainstate.ParamState(jnp.arange(3))}),
+        TypeError,
+        "param_states['w']",
+        ...,
+    ),
+    (
+        *register(lambda live: {"w": brainstate.ParamState("abc")}),
+        TypeError,
+        "param_states['w']",
+        "abc",
+    ),
+    (
+        *register(
+            lambda live: {"w": brainstate.ParamState({"x": jnp.ones(2), "i": jnp.arange(2)})}
+        ),
+        TypeError,
+        "param_states['w']",
+        ...,
+    ),
+    (
+        *register(lambda live: [brainstate.ParamState(jnp.ones(2)), 3]),
+        TypeError,
+        "param_states[1]",
+        ...,
+    ),
+    (
+        *register(lambda live: brainstate.ParamState(jnp.ones(2))),
+        TypeError,
+        "param_states",
+        ...,
+    ),  # was IndexError
     (*register(lambda live: "w"), TypeError, "param_states", ...),
     (*register(lambda live: {}), ValueError, "param_states", ...),
     (*register(lambda live: None), ValueError, "param_states", ...),
     ("trained", register(lambda live: {"c": jnp.ones(2)})[1], TypeError, "param_states['c']", ...),
-    ("trained", register(lambda live: {"c": brainstate.ParamState(1)})[1], TypeError, "param_states['c']", ...),
+    (
+        "trained",
+        register(lambda live: {"c": brainstate.ParamState(1)})[1],
+        TypeError,
+        "param_states['c']",
+        ...,
+    ),
     # add_param_group
-    ("trained", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=-1.0), ValueError, "lr", -1.0),
-    ("trained", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=1e39), ValueError, "lr", 1e39),
-    ("trained", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=[0.1]), TypeError, "lr", ...),
-    ("trained", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, weight_decay=-1.0), ValueError,
-     "weight_decay", -1.0),
-    ("trained", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, weight_decay="x"), TypeError,
-     "weight_decay", "x"),
+    (
+        "trained",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=-1.0),
+        ValueError,
+        "lr",
+        -1.0,
+    ),
+    (
+        "trained",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=1e39),
+        ValueError,
+        "lr",
+        1e39,
+    ),
+    (
+        "trained",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, lr=[0.1]),
+        TypeError,
+        "lr",
+        ...,
+    ),
+    (
+        "trained",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, weight_decay=-1.0),
+        ValueError,
+        "weight_decay",
+        -1.0,
+    ),
+    (
+        "trained",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}, weight_decay="x"),
+        TypeError,
+        "weight_decay",
+        "x",
+    ),
     ("trained", add_group(params={"c": jnp.ones(2)}), TypeError, "params['c']", ...),
     ("trained", add_group(params={}), ValueError, "params", ...),
-    ("trained", lambda live: live.optimizer.add_param_group({"again": live.states[0]}), ValueError,
-     "already registered", ...),
-    ("fresh", add_group(params={"c": brainstate.ParamState(jnp.ones(2))}), ValueError,
-     "register_trainable_weights", ...),
+    (
+        "trained",
+        lambda live: live.optimizer.add_param_group({"again": live.states[0]}),
+        ValueError,
+        "already registered",
+        ...,
+    ),
+    (
+        "fresh",
+        add_group(params={"c": brainstate.ParamState(jnp.ones(2))}),
+        ValueError,
+        "register_trainable_weights",
+        ...,
+    ),
     # gradients: missing, wrong shape, wrong structure, not an array
     ("trained", grads(lambda g: {"a": g["a"]}), ValueError, "['b']", ...),
     ("trained", grads(lambda g: {"b": g["b"]}), ValueError, "['a']", ...),
     ("trained", grads(lambda g: g | {"b": jnp.ones(5)}), ValueError, "grads['b']", ...),
     ("trained", grads(lambda g: g | {"b": 1.0}), ValueError, "grads['b']", ...),
-    ("trained", grads(lambda g: g | {"a": {"w": jnp.ones((3, 2)), "b": jnp.ones(3)}}), ValueError, "grads['a']", ...),
+    (
+        "trained",
+        grads(lambda g: g | {"a": {"w": jnp.ones((3, 2)), "b": jnp.ones(3)}}),
+        ValueError,
+        "grads['a']",
+        ...,
+    ),
     ("trained", grads(lambda g: g | {"a": {"w": jnp.ones((2, 3))}}), ValueError, "grads['a']", ...),
-    ("trained", grads(lambda g: g | {"a": [jnp.ones((2, 3)), jnp.ones(3)]}), ValueError, "grads['a']", ...),
+    (
+        "trained",
+        grads(lambda g: g | {"a": [jnp.ones((2, 3)), jnp.ones(3)]}),
+        ValueError,
+        "grads['a']",
+        ...,
+    ),
     ("trained", grads(lambda g: g | {"b": None}), ValueError, "grads['b']", ...),
-    ("trained", grads(lambda g: g | {"b": "abc"}), TypeError, "grads['b']", "abc"),  # was JAX's "grads[1][0]"
-    ("trained", grads(lambda g: g | {"a": {"w": object(), "b": jnp.ones(3)}}), TypeError, "grads['a']", ...),
+    (
+        "trained",
+        grads(lambda g: g | {"b": "abc"}),
+        TypeError,
+        "grads['b']",
+        "abc",
+    ),  # was JAX's "grads[1][0]"
+    (
+        "trained",
+        grads(lambda g: g | {"a": {"w": object(), "b": jnp.ones(3)}}),
+        TypeError,
+        "grads['a']",
+        ...,
+    ),
     ("trained", grads(lambda g: None), TypeError, "grads", ...),
     ("trained", grads(lambda g: [g["a"], g["b"]]), ValueError, "grads", ...),
     ("fresh", grads(lambda g: g), ValueError, "register_trainable_weights", ...),
     # learning rates and hyperparameters
-    ("trained", set_attr(lambda live: (live.optimizer, "current_lr"), -0.1), ValueError, "current_lr", -0.1),
-    ("trained", set_attr(lambda live: (live.optimizer, "current_lr"), NAN), ValueError, "current_lr", NAN),
-    ("trained", set_attr(lambda live: (live.optimizer, "current_lr"), 1e39), ValueError, "current_lr", 1e39),
-    ("trained", set_attr(lambda live: (live.optimizer, "current_lr"), "fast"), TypeError, "current_lr", "fast"),
-    ("trained", set_attr(lambda live: (live.optimizer.param_groups[1]["lr"], "value"), -0.1), ValueError,
-     "param_groups[1]['lr']", -0.1),
-    ("trained", lambda live: live.optimizer.param_groups[1].__setitem__("lr", NAN), ValueError,
-     "param_groups[1]['lr']", NAN),
-    ("trained", lambda live: live.optimizer.param_groups[0].__setitem__("weight_decay", 0.5), TypeError,
-     "weight_decay", ...),
-    ("trained", set_attr(lambda live: (live.optimizer, "betas"), (0.9, 0.99)), AttributeError, "betas", (0.9, 0.99)),
-    ("trained", set_attr(lambda live: (live.optimizer, "weight_decay"), 0.5), AttributeError, "weight_decay", 0.5),
-    ("trained", set_attr(lambda live: (live.scheduler, "decay_rate"), 0.5), AttributeError, "decay_rate", 0.5),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "current_lr"), -0.1),
+        ValueError,
+        "current_lr",
+        -0.1,
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "current_lr"), NAN),
+        ValueError,
+        "current_lr",
+        NAN,
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "current_lr"), 1e39),
+        ValueError,
+        "current_lr",
+        1e39,
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "current_lr"), "fast"),
+        TypeError,
+        "current_lr",
+        "fast",
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer.param_groups[1]["lr"], "value"), -0.1),
+        ValueError,
+        "param_groups[1]['lr']",
+        -0.1,
+    ),
+    (
+        "trained",
+        lambda live: live.optimizer.param_groups[1].__setitem__("lr", NAN),
+        ValueError,
+        "param_groups[1]['lr']",
+        NAN,
+    ),
+    (
+        "trained",
+        lambda live: live.optimizer.param_groups[0].__setitem__("weight_decay", 0.5),
+        TypeError,
+        "weight_decay",
+        ...,
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "betas"), (0.9, 0.99)),
+        AttributeError,
+        "betas",
+        (0.9, 0.99),
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.optimizer, "weight_decay"), 0.5),
+        AttributeError,
+        "weight_decay",
+        0.5,
+    ),
+    (
+        "trained",
+        set_attr(lambda live: (live.scheduler, "decay_rate"), 0.5),
+        AttributeError,
+        "decay_rate",
+        0.5,
+    ),
     # load_state_dict
-    ("trained", load(lambda sd: {k: v for k, v in sd.items() if k != "opt_state"}), StateDictKeyError,
-     "opt_state", ...),
-    ("trained", load(lambda sd: {k: v for k, v in sd.items() if k != "step_count"}), KeyError, "step_count", ...),
+    (
+        "trained",
+        load(lambda sd: {k: v for k, v in sd.items() if k != "opt_state"}),
+        StateDictKeyError,
+        "opt_state",
+        ...,
+    ),
+    (
+        "trained",
+        load(lambda sd: {k: v for k, v in sd.items() if k != "step_count"}),
+        KeyError,
+        "step_count",
+        ...,
+    ),
     ("trained", corrupt("step_count", lambda v: -1), ValueError, "step_count", -1),
     ("trained", corrupt("step_count", lambda v: "3"), TypeError, "step_count", "3"),
-    ("trained", corrupt("step_count", lambda v: 2**40), OverflowError, "step_count", 2**40),  # was accepted
+    (
+        "trained",
+        corrupt("step_count", lambda v: 2**40),
+        OverflowError,
+        "step_count",
+        2**40,
+    ),  # was accepted
     ("trained", corrupt("opt_state", lambda v: v[:-1]), ValueError, "state_dict['opt_state']", ...),
     ("trained", corrupt("opt_state", lambda v: None), ValueError, "state_dict['opt_state']", ...),
-    ("trained", opt_state_leaves(lambda x: np.ones((7,) + x.shape)), ValueError, "state_dict['opt_state']", ...),
+    (
+        "trained",
+        opt_state_leaves(lambda x: np.ones((7,) + x.shape)),
+        ValueError,
+        "state_dict['opt_state']",
+        ...,
+    ),
     ("trained", opt_state_leaves(lambda x: "abc"), TypeError, "state_dict['opt_state']", "abc"),
-    ("trained", opt_state_leaves(lambda x: x + 0.5), ValueError, "state_dict['opt_state']", ...),  # float count
-    ("trained", corrupt("param_groups_opt_states", lambda v: {}), ValueError, "param_groups_opt_states", ...),
-    ("trained", corrupt("param_groups_opt_states", lambda v: list(v.values())), TypeError,
-     "param_groups_opt_states", ...),
-    ("trained", corrupt("param_groups", lambda v: v | {"1": v["1"] | {"weight_decay": 0.5}}), ValueError,
-     "state_dict['param_groups']['1']['weight_decay']", 0.5),
-    ("trained", corrupt("param_groups", lambda v: v | {"0": v["0"] | {"weight_decay": "x"}}), TypeError,
-     "state_dict['param_groups']['0']['weight_decay']", "x"),
-    ("trained", corrupt("param_groups", lambda v: v | {"1": v["1"] | {"lr": -1.0}}), ValueError,
-     "state_dict['param_groups']['1']['lr']", -1.0),
-    ("trained", corrupt("param_groups", lambda v: "abc"), TypeError, "state_dict['param_groups']", "abc"),
-    ("trained", corrupt("param_groups", lambda v: {"0": 5}), TypeError, "state_dict['param_groups']['0']", 5),
+    (
+        "trained",
+        opt_state_leaves(lambda x: x + 0.5),
+        ValueError,
+        "state_dict['opt_state']",
+        ...,
+    ),  # float count
+    (
+        "trained",
+        corrupt("param_groups_opt_states", lambda v: {}),
+        ValueError,
+        "param_groups_opt_states",
+        ...,
+    ),
+    (
+        "trained",
+        corrupt("param_groups_opt_states", lambda v: list(v.values())),
+        TypeError,
+        "param_groups_opt_states",
+        ...,
+    ),
+    (
+        "trained",
+        corrupt("param_groups", lambda v: v | {"1": v["1"] | {"weight_decay": 0.5}}),
+        ValueError,
+        "state_dict['param_groups']['1']['weight_decay']",
+        0.5,
+    ),
+    (
+        "trained",
+        corrupt("param_groups", lambda v: v | {"0": v["0"] | {"weight_decay": "x"}}),
+        TypeError,
+        "state_dict['param_groups']['0']['weight_decay']",
+        "x",
+    ),
+    (
+        "trained",
+        corrupt("param_groups", lambda v: v | {"1": v["1"] | {"lr": -1.0}}),
+        ValueError,
+        "state_dict['param_groups']['1']['lr']",
+        -1.0,
+    ),
+    (
+        "trained",
+        corrupt("param_groups", lambda v: "abc"),
+        TypeError,
+        "state_dict['param_groups']",
+        "abc",
+    ),
+    (
+        "trained",
+        corrupt("param_groups", lambda v: {"0": 5}),
+        TypeError,
+        "state_dict['param_groups']['0']",
+        5,
+    ),
     ("trained", corrupt("lr", lambda v: -1.0), ValueError, "state_dict['lr']", -1.0),
     ("trained", corrupt("lr", lambda v: [0.1, 0.2]), ValueError, "state_dict['lr']", [0.1, 0.2]),
     ("trained", corrupt("lr", lambda v: "abc"), TypeError, "state_dict['lr']", "abc"),
     ("trained", load(lambda sd: [sd]), TypeError, "state_dict", ...),
     ("trained", load(lambda sd: None), TypeError, "state_dict", ...),
-    ("fresh", lambda live: live.optimizer.load_state_dict(trained().saved), ValueError,
-     "register_trainable_weights", ...),
+    (
+        "fresh",
+        lambda live: live.optimizer.load_state_dict(trained().saved),
+        ValueError,
+        "register_trainable_weights",
+        ...,
+    ),
 ]
 SUBJECTS = {"fresh": fresh, "trained": trained}
 
 
-@pytest.mark.parametrize("subject, call, exc, name, value", OPTIMIZER_CASES, ids=range(len(OPTIMIZER_CASES)))
+@pytest.mark.parametrize(
+    "subject, call, exc, name, value", OPTIMIZER_CASES, ids=range(len(OPTIMIZER_CASES))
+)
 def test_bad_call_leaves_the_optimizer_as_it_was_and_working(subject, call, exc, name, value):
     live, twin = SUBJECTS[subject](), SUBJECTS[subject]()
     before = checkpoint(live)
@@ -317,6 +563,8 @@ def test_bad_call_leaves_the_optimizer_as_it_was_and_working(subject, call, exc,
 
 
 def test_custom_tx_groups_cannot_take_lr():
-    optimizer = OptaxOptimizer(tx=optax.sgd(0.1)).register_trainable_weights({"a": brainstate.ParamState(jnp.ones(2))})
+    optimizer = OptaxOptimizer(tx=optax.sgd(0.1)).register_trainable_weights(
+        {"a": brainstate.ParamState(jnp.ones(2))}
+    )
     with pytest.raises(ValueError, match="custom tx"):
         optimizer.add_param_group({"b": brainstate.ParamState(jnp.ones(2))}, lr=0.5)

@@ -26,7 +26,9 @@ def test_overlays_schedules_with_default_labels():
         "ExponentialDecayLR(base_lr=0.1, decay_rate=0.5)",
         "ExponentialDecayLR(base_lr=0.1, decay_rate=0.5, staircase=True)",
     ]
-    assert [text.get_text() for text in ax.get_legend().get_texts()] == [line.get_label() for line in lines]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        line.get_label() for line in lines
+    ]
     steps = np.arange(3000)
     np.testing.assert_array_equal(lines[0].get_xdata(), steps)
     np.testing.assert_allclose(lines[0].get_ydata(), 0.1 * 0.5 ** (steps / 1000), rtol=1e-6)
@@ -54,7 +56,10 @@ def test_schedule_functions_from_expdecay_and_optax():
 def test_one_line_per_parameter_group():
     scheduler = ExponentialDecayLR(base_lr=[0.1, 0.01], decay_steps=10, decay_rate=0.5)
     ax = plot_schedule(scheduler, 20, ax=axes(), labels=["two groups"])
-    assert [line.get_label() for line in ax.get_lines()] == ["two groups [group 0]", "two groups [group 1]"]
+    assert [line.get_label() for line in ax.get_lines()] == [
+        "two groups [group 0]",
+        "two groups [group 1]",
+    ]
     np.testing.assert_allclose(ax.get_lines()[1].get_ydata()[10], 0.005, rtol=1e-6)
 
 
@@ -84,7 +89,11 @@ def test_default_axes_is_pyplots_current_axes():
     "kwargs, error, message",
     [
         (dict(schedulers=[], steps=10), ValueError, "schedulers must not be empty"),
-        (dict(schedulers=[0.1], steps=10), TypeError, "expected a scheduler or a schedule function"),
+        (
+            dict(schedulers=[0.1], steps=10),
+            TypeError,
+            "expected a scheduler or a schedule function",
+        ),
         (dict(steps=10, labels=["a", "b"]), ValueError, "one label per schedule"),
         (dict(steps=10, labels="a"), ValueError, "one label per schedule"),
         (dict(steps=[0.5, 1.5]), ValueError, "steps must be"),

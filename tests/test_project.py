@@ -7,17 +7,27 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TEST_COMMAND = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
-DOCS_COMMAND = '.venv/bin/pip install -e ".[docs]" && .venv/bin/sphinx-build -W -b html docs docs/_build/html'
+TEST_COMMAND = (
+    'python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && .venv/bin/python -m pytest'
+)
+DOCS_COMMAND = (
+    '.venv/bin/pip install -e ".[docs]" && .venv/bin/sphinx-build -W -b html docs docs/_build/html'
+)
 
 
 def bash_blocks(text):
-    return [body.strip() for body in re.findall(r"^ *```bash\n(.*?)^ *```", text, re.MULTILINE | re.DOTALL)]
+    return [
+        body.strip()
+        for body in re.findall(r"^ *```bash\n(.*?)^ *```", text, re.MULTILINE | re.DOTALL)
+    ]
 
 
 def test_the_readme_commands_use_its_venv():
     blocks = bash_blocks(README)
-    assert blocks[0] == 'python3 -m venv .venv && .venv/bin/pip install -e ".[plot]" && .venv/bin/python -m expdecay demo'
+    assert (
+        blocks[0]
+        == 'python3 -m venv .venv && .venv/bin/pip install -e ".[plot]" && .venv/bin/python -m expdecay demo'
+    )
     assert TEST_COMMAND in blocks and DOCS_COMMAND in blocks
     for block in blocks:  # no bare pip, python or sphinx-build: they would not be the venv's
         for word in re.findall(r"(?:^|&& )(\S+)", block):
@@ -30,14 +40,20 @@ def test_ci_runs_the_readme_test_command_from_a_fresh_venv():
     assert "rm -rf .venv\n" in ci
     lines = ci.splitlines()
     assert lines.index(test) > lines.index(install)  # the README's command, in order
-    assert lines.index(".venv/bin/ruff check src tests benchmarks examples docs/conf.py") < lines.index(test)
-    assert lines.index(".venv/bin/ruff format --check src tests benchmarks examples docs/conf.py") < lines.index(test)
+    assert lines.index(
+        ".venv/bin/ruff check src tests benchmarks examples docs/conf.py"
+    ) < lines.index(test)
+    assert lines.index(
+        ".venv/bin/ruff format --check src tests benchmarks examples docs/conf.py"
+    ) < lines.index(test)
     workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "run: bash .ci/run" in workflow and DOCS_COMMAND in workflow
 
 
 def test_one_python_floor_everywhere():
-    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+    tomllib = pytest.importorskip(
+        "tomllib", reason="tomllib is in the standard library from Python 3.11"
+    )
     floor = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert floor == ">=3.10"
     pages = [README] + [p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md")]
@@ -46,7 +62,9 @@ def test_one_python_floor_everywhere():
 
 
 def test_the_package_ships_py_typed():
-    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+    tomllib = pytest.importorskip(
+        "tomllib", reason="tomllib is in the standard library from Python 3.11"
+    )
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert config["tool"]["setuptools"]["package-data"]["expdecay"] == ["py.typed"]
     assert (ROOT / "src" / "expdecay" / "py.typed").read_bytes() == b""

@@ -105,7 +105,10 @@ def run(name, library, jit_updates=False):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(SETUP + code, namespace)
-    weights = [np.asarray(leaf) for leaf in jax.tree.leaves({k: v.value for k, v in namespace["params"].items()})]
+    weights = [
+        np.asarray(leaf)
+        for leaf in jax.tree.leaves({k: v.value for k, v in namespace["params"].items()})
+    ]
     return out.getvalue().splitlines(), weights
 
 
@@ -132,15 +135,26 @@ def test_the_oracle_runs_jit_only_the_update_of_the_examples_that_train():
 def test_the_first_example_really_prints_the_next_steps_rate():
     lines, _ = run("continuous", expdecay)
     # by hand: after scheduler.step() at loop index k the scheduler is at step k + 1
-    assert lines == [f"Step {k}: lr = {0.1 * 0.96 ** ((k + 1) / 1000):.6f}" for k in range(0, 5000, 1000)]
+    assert lines == [
+        f"Step {k}: lr = {0.1 * 0.96 ** ((k + 1) / 1000):.6f}" for k in range(0, 5000, 1000)
+    ]
     assert lines[0] == "Step 0: lr = 0.099996"  # the page documents 0.100000
 
 
 def test_the_staircase_and_delayed_examples_print_the_documented_values():
     assert run("staircase", expdecay)[0] == [
-        f"Step {s}: lr = {v:.6f}" for s, v in
-        [(0, 0.1), (500, 0.1), (1000, 0.05), (1500, 0.05), (2000, 0.025), (2500, 0.025), (3000, 0.0125)]
+        f"Step {s}: lr = {v:.6f}"
+        for s, v in [
+            (0, 0.1),
+            (500, 0.1),
+            (1000, 0.05),
+            (1500, 0.05),
+            (2000, 0.025),
+            (2500, 0.025),
+            (3000, 0.0125),
+        ]
     ]
     assert run("delayed", expdecay)[0] == [
-        f"Step {s}: lr = {v:.6f}" for s, v in [(0, 0.01), (1000, 0.01), (2000, 0.01), (3000, 0.0095), (4000, 0.009025)]
+        f"Step {s}: lr = {v:.6f}"
+        for s, v in [(0, 0.01), (1000, 0.01), (2000, 0.01), (3000, 0.0095), (4000, 0.009025)]
     ]

@@ -35,20 +35,34 @@ def test_last_epoch_works_as_a_python_int_in_range_like_braintools_scripts():
         for _ in range(step - s.last_epoch.value):
             s.step()
         shown.append(f"{lr0(s):.6f}")
-    assert shown == ["0.100000", "0.100000", "0.050000", "0.050000", "0.025000", "0.025000", "0.012500"]
+    assert shown == [
+        "0.100000",
+        "0.100000",
+        "0.050000",
+        "0.050000",
+        "0.025000",
+        "0.025000",
+        "0.012500",
+    ]
 
 
 def test_hold_before_transition_begin_then_staircase_from_there():
-    s = ExponentialDecayLR(base_lr=1.0, decay_steps=10, decay_rate=0.5, transition_begin=100, staircase=True)
+    s = ExponentialDecayLR(
+        base_lr=1.0, decay_steps=10, decay_rate=0.5, transition_begin=100, staircase=True
+    )
     got = np.asarray(s.lr_at([0, 99, 100, 109, 110, 125]))[:, 0]
     np.testing.assert_array_equal(got, [1.0, 1.0, 1.0, 1.0, 0.5, 0.25])
 
 
 def test_end_value_is_a_lower_bound_when_decaying_and_an_upper_bound_when_growing():
     down = ExponentialDecayLR(base_lr=1.0, decay_steps=1, decay_rate=0.5, end_value=0.1)
-    np.testing.assert_allclose(np.asarray(down.lr_at([0, 1, 3, 4, 50]))[:, 0], [1.0, 0.5, 0.125, 0.1, 0.1])
+    np.testing.assert_allclose(
+        np.asarray(down.lr_at([0, 1, 3, 4, 50]))[:, 0], [1.0, 0.5, 0.125, 0.1, 0.1]
+    )
     up = ExponentialDecayLR(base_lr=1.0, decay_steps=1, decay_rate=2.0, end_value=5.0)
-    np.testing.assert_allclose(np.asarray(up.lr_at([0, 1, 2, 3, 60]))[:, 0], [1.0, 2.0, 4.0, 5.0, 5.0])
+    np.testing.assert_allclose(
+        np.asarray(up.lr_at([0, 1, 2, 3, 60]))[:, 0], [1.0, 2.0, 4.0, 5.0, 5.0]
+    )
 
 
 def test_exponential_lr_and_step_lr_are_parameterisations_of_exponential_decay():
@@ -56,11 +70,17 @@ def test_exponential_lr_and_step_lr_are_parameterisations_of_exponential_decay()
     for base in (0.1, [0.3, 0.02]):
         np.testing.assert_array_equal(
             np.asarray(ExponentialLR(base_lr=base, gamma=0.999).lr_at(steps)),
-            np.asarray(ExponentialDecayLR(base_lr=base, decay_steps=1, decay_rate=0.999).lr_at(steps)),
+            np.asarray(
+                ExponentialDecayLR(base_lr=base, decay_steps=1, decay_rate=0.999).lr_at(steps)
+            ),
         )
         np.testing.assert_array_equal(
             np.asarray(StepLR(base_lr=base, step_size=30, gamma=0.7).lr_at(steps)),
-            np.asarray(ExponentialDecayLR(base_lr=base, decay_steps=30, decay_rate=0.7, staircase=True).lr_at(steps)),
+            np.asarray(
+                ExponentialDecayLR(
+                    base_lr=base, decay_steps=30, decay_rate=0.7, staircase=True
+                ).lr_at(steps)
+            ),
         )
 
 
@@ -69,19 +89,32 @@ def test_hand_formulas_for_every_scheduler():
     cases = [
         (ExponentialLR(base_lr=0.5, gamma=0.99), 0.5 * 0.99**e),
         (StepLR(base_lr=0.5, step_size=30, gamma=0.1), 0.5 * 0.1 ** (e // 30)),
-        (MultiStepLR(base_lr=0.5, milestones=[300, 30, 60], gamma=0.5), 0.5 * 0.5 ** sum((e >= m).astype(int) for m in (30, 60, 300))),
+        (
+            MultiStepLR(base_lr=0.5, milestones=[300, 30, 60], gamma=0.5),
+            0.5 * 0.5 ** sum((e >= m).astype(int) for m in (30, 60, 300)),
+        ),
         (ConstantLR(base_lr=0.5, factor=0.25, total_iters=7), np.where(e < 7, 0.125, 0.5)),
-        (ExponentialDecayLR(base_lr=0.5, decay_steps=40, decay_rate=0.8, transition_begin=25),
-         0.5 * 0.8 ** (np.maximum(e - 25, 0) / 40)),
+        (
+            ExponentialDecayLR(base_lr=0.5, decay_steps=40, decay_rate=0.8, transition_begin=25),
+            0.5 * 0.8 ** (np.maximum(e - 25, 0) / 40),
+        ),
     ]
     for scheduler, expected in cases:
-        np.testing.assert_allclose(np.asarray(scheduler.lr_at(e))[:, 0], expected, rtol=2e-5, err_msg=repr(scheduler))
+        np.testing.assert_allclose(
+            np.asarray(scheduler.lr_at(e))[:, 0], expected, rtol=2e-5, err_msg=repr(scheduler)
+        )
 
 
 def test_defaults_match_braintools_signatures():
     assert ExponentialDecayLR().base_lrs == [1e-3]
     s = ExponentialDecayLR()
-    assert (s.decay_steps, s.decay_rate, s.transition_begin, s.staircase, s.end_value) == (1000, 0.96, 0, False, None)
+    assert (s.decay_steps, s.decay_rate, s.transition_begin, s.staircase, s.end_value) == (
+        1000,
+        0.96,
+        0,
+        False,
+        None,
+    )
     assert ExponentialLR().gamma == 0.95
     assert (StepLR().step_size, StepLR().gamma) == (30, 0.1)
     assert (MultiStepLR().milestones, MultiStepLR().gamma) == ((30, 60, 90), 0.1)
@@ -119,13 +152,18 @@ def test_apply_overrides_until_the_next_step():
     assert lr0(s) == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True),
-    lambda: ExponentialLR(base_lr=[0.1, 0.2], gamma=0.9),
-    lambda: StepLR(base_lr=[0.1, 0.2], step_size=4, gamma=0.5),
-    lambda: MultiStepLR(base_lr=[0.1, 0.2], milestones=[5, 25], gamma=0.5),
-    lambda: ConstantLR(base_lr=[0.1, 0.2], factor=0.5, total_iters=22),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ExponentialDecayLR(
+            base_lr=[0.1, 0.2], decay_steps=7, decay_rate=0.9, staircase=True
+        ),
+        lambda: ExponentialLR(base_lr=[0.1, 0.2], gamma=0.9),
+        lambda: StepLR(base_lr=[0.1, 0.2], step_size=4, gamma=0.5),
+        lambda: MultiStepLR(base_lr=[0.1, 0.2], milestones=[5, 25], gamma=0.5),
+        lambda: ConstantLR(base_lr=[0.1, 0.2], factor=0.5, total_iters=22),
+    ],
+)
 def test_state_dict_is_plain_python_and_resumes_through_json_like_an_uninterrupted_run(make):
     s = make()
     for _ in range(20):
@@ -160,7 +198,9 @@ def test_braintools_style_subclass_works_eagerly_and_with_lr_at():
     for _ in range(5):
         s.step()
     np.testing.assert_allclose([float(v) for v in s.get_last_lr()], [0.25, 0.025])
-    np.testing.assert_allclose(np.asarray(s.lr_at([0, 2, 4])), [[1.0, 0.1], [0.5, 0.05], [0.25, 0.025]])
+    np.testing.assert_allclose(
+        np.asarray(s.lr_at([0, 2, 4])), [[1.0, 0.1], [0.5, 0.05], [0.25, 0.025]]
+    )
     assert s.last_epoch.value == 5
 
 
@@ -260,8 +300,12 @@ def test_base_lrs_item_assignment_writes_through_like_braintools_and_reaches_com
     s.step(10)
     s.base_lrs[0] = 1.0
     assert s.base_lrs == [1.0, 0.01]
-    np.testing.assert_allclose(s.get_last_lr(), [0.5, 0.005], rtol=1e-7)  # hand formula: base * 0.5**1
-    np.testing.assert_allclose(np.asarray(read()), [0.5, 0.005], rtol=1e-7)  # the compiled read sees it
+    np.testing.assert_allclose(
+        s.get_last_lr(), [0.5, 0.005], rtol=1e-7
+    )  # hand formula: base * 0.5**1
+    np.testing.assert_allclose(
+        np.asarray(read()), [0.5, 0.005], rtol=1e-7
+    )  # the compiled read sees it
     before = s.state_dict()
     with pytest.raises(ValueError, match=r"base_lrs\[1\]"):
         s.base_lrs[1] = -0.5

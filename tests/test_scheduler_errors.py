@@ -14,8 +14,15 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from expdecay import (ConstantLR, ExponentialDecayLR, ExponentialLR, MultiStepLR, StateDictKeyError, StepLR,
-                      exponential_decay)
+from expdecay import (
+    ConstantLR,
+    ExponentialDecayLR,
+    ExponentialLR,
+    MultiStepLR,
+    StateDictKeyError,
+    StepLR,
+    exponential_decay,
+)
 from conftest import assert_names
 
 NAN, INF = math.nan, math.inf
@@ -51,7 +58,11 @@ OWN_ARGUMENTS = [
     (ExponentialDecayLR, dict(decay_rate=NAN), ValueError),
     (ExponentialDecayLR, dict(decay_rate=INF), ValueError),
     (ExponentialDecayLR, dict(decay_rate=1e39), ValueError),
-    (ExponentialDecayLR, dict(decay_rate=1e-40), ValueError),  # a float32 subnormal: XLA flushes it to zero
+    (
+        ExponentialDecayLR,
+        dict(decay_rate=1e-40),
+        ValueError,
+    ),  # a float32 subnormal: XLA flushes it to zero
     (ExponentialDecayLR, dict(decay_rate="0.5"), TypeError),
     (ExponentialDecayLR, dict(transition_begin=-1), ValueError),
     (ExponentialDecayLR, dict(transition_begin=0.5), ValueError),
@@ -84,7 +95,11 @@ OWN_ARGUMENTS = [
     (MultiStepLR, dict(milestones=5), TypeError),
     (MultiStepLR, dict(milestones=None), TypeError),
     (MultiStepLR, dict(milestones="12"), TypeError),
-    (MultiStepLR, dict(milestones=[3, 2**32 + 1]), OverflowError),  # used to wrap around to 1, silently
+    (
+        MultiStepLR,
+        dict(milestones=[3, 2**32 + 1]),
+        OverflowError,
+    ),  # used to wrap around to 1, silently
     (MultiStepLR, dict(gamma=INF), ValueError),
     (MultiStepLR, dict(gamma=0), ValueError),
     (MultiStepLR, dict(gamma=None), TypeError),
@@ -119,14 +134,21 @@ OWN_ARGUMENTS = [
     (exponential_decay, dict(end_value=-1.0), ValueError),
 ]
 
-CONSTRUCTOR_CASES = [(cls, {arg: value}, exc) for cls in SCHEDULERS for arg, value, exc in SHARED_ARGUMENTS] + OWN_ARGUMENTS
-VALID = {exponential_decay: dict(init_value=0.1, transition_steps=10, decay_rate=0.9)}  # its required arguments
+CONSTRUCTOR_CASES = [
+    (cls, {arg: value}, exc) for cls in SCHEDULERS for arg, value, exc in SHARED_ARGUMENTS
+] + OWN_ARGUMENTS
+VALID = {
+    exponential_decay: dict(init_value=0.1, transition_steps=10, decay_rate=0.9)
+}  # its required arguments
 
 
-@pytest.mark.parametrize("build, kwargs, exc", CONSTRUCTOR_CASES,
-                         ids=[f"{b.__name__}-{k!r}"[:60] for b, k, _ in CONSTRUCTOR_CASES])
+@pytest.mark.parametrize(
+    "build, kwargs, exc",
+    CONSTRUCTOR_CASES,
+    ids=[f"{b.__name__}-{k!r}"[:60] for b, k, _ in CONSTRUCTOR_CASES],
+)
 def test_constructor_rejects_bad_input_naming_parameter_and_value(build, kwargs, exc):
-    (name, value), = kwargs.items()
+    ((name, value),) = kwargs.items()
     given = copy.deepcopy(kwargs)
     with pytest.raises(exc) as info:
         build(**(VALID.get(build, {}) | kwargs))
@@ -148,8 +170,13 @@ SMALL = {  # hyperparameters under which a few steps change the learning rate
     MultiStepLR: dict(milestones=[2, 5], gamma=0.5),
     ConstantLR: dict(factor=0.5, total_iters=4),
 }
-HYPERPARAMETER = {ExponentialDecayLR: "decay_rate", ExponentialLR: "gamma", StepLR: "step_size",
-                  MultiStepLR: "milestones", ConstantLR: "factor"}
+HYPERPARAMETER = {
+    ExponentialDecayLR: "decay_rate",
+    ExponentialLR: "gamma",
+    StepLR: "step_size",
+    MultiStepLR: "milestones",
+    ConstantLR: "factor",
+}
 
 
 def live(cls):
@@ -187,7 +214,12 @@ SCHEDULER_CASES = [
     (lambda s: s.step(np.array([1, 2])), TypeError, "epoch", ...),
     (lambda s: s.step(BIG_STEP), OverflowError, "epoch", BIG_STEP),
     (assign_current([NAN, 0.1]), ValueError, "current_lrs", NAN),
-    (assign_current([0.1]), ValueError, "current_lrs", 0.1),  # was a reshape TypeError naming nothing
+    (
+        assign_current([0.1]),
+        ValueError,
+        "current_lrs",
+        0.1,
+    ),  # was a reshape TypeError naming nothing
     (assign_current("x"), TypeError, "current_lrs", "x"),
     (assign("base_lrs", [-1.0, 0.1]), ValueError, "base_lrs", -1.0),
     (assign("base_lrs", None), TypeError, "base_lrs", None),
@@ -213,11 +245,15 @@ SCHEDULER_CASES = [
 
 # each row on each class, and each class's own hyperparameter is read-only (a compiled step reads it once)
 LIVE_CASES = [(cls,) + case for cls in SCHEDULERS for case in SCHEDULER_CASES] + [
-    (cls, assign(name, 0.5), AttributeError, name, 0.5) for cls, name in HYPERPARAMETER.items()]
+    (cls, assign(name, 0.5), AttributeError, name, 0.5) for cls, name in HYPERPARAMETER.items()
+]
 
 
-@pytest.mark.parametrize("cls, call, exc, name, value", LIVE_CASES,
-                         ids=[f"{c.__name__}-{i % len(SCHEDULER_CASES)}" for i, (c, *_) in enumerate(LIVE_CASES)])
+@pytest.mark.parametrize(
+    "cls, call, exc, name, value",
+    LIVE_CASES,
+    ids=[f"{c.__name__}-{i % len(SCHEDULER_CASES)}" for i, (c, *_) in enumerate(LIVE_CASES)],
+)
 def test_bad_call_leaves_the_scheduler_as_it_was_and_working(cls, call, exc, name, value):
     s, twin = live(cls), live(cls)
     before = s.state_dict()
@@ -229,7 +265,9 @@ def test_bad_call_leaves_the_scheduler_as_it_was_and_working(cls, call, exc, nam
         s.step(op)
         twin.step(op)
         assert s.state_dict() == twin.state_dict()
-    np.testing.assert_array_equal(np.asarray(s.lr_at([0, 3, 11])), np.asarray(twin.lr_at([0, 3, 11])))
+    np.testing.assert_array_equal(
+        np.asarray(s.lr_at([0, 3, 11])), np.asarray(twin.lr_at([0, 3, 11]))
+    )
 
 
 def test_missing_key_error_is_both_a_key_error_and_a_value_error():
@@ -251,4 +289,7 @@ def test_good_state_dict_loads_after_a_failed_one():
     with pytest.raises(ValueError):
         s.load_state_dict(GOOD | {"current_lrs": [0.05, NAN]})
     s.load_state_dict(GOOD)
-    assert s.state_dict() == {**GOOD, "current_lrs": [float(np.float32(v)) for v in GOOD["current_lrs"]]}
+    assert s.state_dict() == {
+        **GOOD,
+        "current_lrs": [float(np.float32(v)) for v in GOOD["current_lrs"]],
+    }

@@ -8,7 +8,9 @@ import expdecay
 from conftest import braintools_optim, construct
 
 lrs = st.lists(st.floats(1e-4, 1.0), min_size=1, max_size=4)
-ops = st.lists(st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_size=25)  # None: step(); int: step(epoch)
+ops = st.lists(
+    st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_size=25
+)  # None: step(); int: step(epoch)
 
 configs = st.one_of(
     st.fixed_dictionaries(
@@ -22,7 +24,9 @@ configs = st.one_of(
         }
     ),
     st.fixed_dictionaries({"cls": st.just("ExponentialLR"), "gamma": st.floats(0.5, 1.0)}),
-    st.fixed_dictionaries({"cls": st.just("StepLR"), "step_size": st.integers(1, 200), "gamma": st.floats(0.05, 1.0)}),
+    st.fixed_dictionaries(
+        {"cls": st.just("StepLR"), "step_size": st.integers(1, 200), "gamma": st.floats(0.05, 1.0)}
+    ),
     st.fixed_dictionaries(
         {
             "cls": st.just("MultiStepLR"),
@@ -31,14 +35,20 @@ configs = st.one_of(
         }
     ),
     st.fixed_dictionaries(
-        {"cls": st.just("ConstantLR"), "factor": st.floats(0.0, 1.0), "total_iters": st.integers(0, 300)}
+        {
+            "cls": st.just("ConstantLR"),
+            "factor": st.floats(0.0, 1.0),
+            "total_iters": st.integers(0, 300),
+        }
     ),
 )
 
 
 def build(module, cfg, base_lr):
     kwargs = {k: v for k, v in cfg.items() if k != "cls"}
-    if module is expdecay:  # expdecay warns about some of these configurations: exactly when it should
+    if (
+        module is expdecay
+    ):  # expdecay warns about some of these configurations: exactly when it should
         return construct(getattr(module, cfg["cls"]), base_lr=base_lr, **kwargs)
     return getattr(module, cfg["cls"])(base_lr=base_lr, **kwargs)
 
@@ -61,8 +71,11 @@ def tolerance(cfg, epoch):
     cls = cfg["cls"]
     if cls in ("ExponentialDecayLR", "ConstantLR"):
         return 0.0
-    n = {"ExponentialLR": lambda: epoch, "StepLR": lambda: epoch // cfg["step_size"],
-         "MultiStepLR": lambda: len(cfg["milestones"])}[cls]()
+    n = {
+        "ExponentialLR": lambda: epoch,
+        "StepLR": lambda: epoch // cfg["step_size"],
+        "MultiStepLR": lambda: len(cfg["milestones"]),
+    }[cls]()
     return 4 * EPS32 * (n + 2)
 
 

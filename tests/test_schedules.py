@@ -12,7 +12,9 @@ from expdecay.functional import constant_values, exponential_values, multistep_v
 
 configs = st.fixed_dictionaries(
     {
-        "init_value": st.floats(1e-6, 10.0),  # subnormals: XLA on CPU flushes them to zero (documented)
+        "init_value": st.floats(
+            1e-6, 10.0
+        ),  # subnormals: XLA on CPU flushes them to zero (documented)
         "transition_steps": st.integers(1, 100_000),
         "decay_rate": st.floats(0.01, 3.0),
         "transition_begin": st.integers(0, 50_000),
@@ -42,11 +44,19 @@ def test_bitwise_equal_to_optax_in_every_context(cfg, steps):
 @given(cfg=configs, steps=counts)
 def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(cfg, steps):
     """What the schedulers use: one value per count whether eager, jitted, vmapped or scanned."""
-    args = (cfg["init_value"], cfg["decay_rate"], cfg["transition_steps"], cfg["transition_begin"], cfg["end_value"])
+    args = (
+        cfg["init_value"],
+        cfg["decay_rate"],
+        cfg["transition_steps"],
+        cfg["transition_begin"],
+        cfg["end_value"],
+    )
     bound = None if cfg["end_value"] is None else ("lower" if cfg["decay_rate"] < 1 else "upper")
     kw = dict(staircase=cfg["staircase"], bound=bound, exact=True)
     ref = optax.exponential_decay(**cfg)
-    expected = np.array([np.asarray(ref(s)) for s in steps])  # optax, eager, one Python int at a time
+    expected = np.array(
+        [np.asarray(ref(s)) for s in steps]
+    )  # optax, eager, one Python int at a time
     c = jnp.asarray(steps, jnp.int32)
     f = lambda x: exponential_values(x, *args, **kw)  # noqa: E731
     np.testing.assert_array_equal(np.asarray(f(c)), expected)
@@ -56,7 +66,11 @@ def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(cfg, steps):
 
 
 @settings(max_examples=40, deadline=None)
-@given(cfg=configs, steps=counts, scale=st.lists(st.just(0.0) | st.floats(1e-6, 3.0), min_size=2, max_size=8))
+@given(
+    cfg=configs,
+    steps=counts,
+    scale=st.lists(st.just(0.0) | st.floats(1e-6, 3.0), min_size=2, max_size=8),
+)
 def test_vector_of_init_values_is_one_call_equal_to_per_group_optax(cfg, steps, scale):
     inits = [cfg["init_value"] * s for s in scale]
     ours = exponential_decay(**{**cfg, "init_value": inits})
@@ -65,7 +79,9 @@ def test_vector_of_init_values_is_one_call_equal_to_per_group_optax(cfg, steps, 
     assert got.shape == (len(steps), len(inits))
     for g, init in enumerate(inits):
         ref = np.asarray(jax.vmap(optax.exponential_decay(**{**cfg, "init_value": init}))(c))
-        if np.float32(init) == 0.0:  # documented difference: optax gives 0 * inf = NaN once a growth overflows
+        if (
+            np.float32(init) == 0.0
+        ):  # documented difference: optax gives 0 * inf = NaN once a growth overflows
             end = cfg["end_value"]
             zero_clipped = np.float32(end if end is not None and cfg["decay_rate"] < 1 else 0.0)
             ref = np.where(np.isnan(ref), zero_clipped, ref)
@@ -88,8 +104,12 @@ def test_drop_in_inside_optax_adam_gives_identical_trajectory():
             params, state = update(params, state)
         return np.asarray(params["w"])
 
-    args = dict(init_value=0.05, transition_steps=50, decay_rate=0.7, transition_begin=20, staircase=True)
-    np.testing.assert_array_equal(run(exponential_decay(**args)), run(optax.exponential_decay(**args)))
+    args = dict(
+        init_value=0.05, transition_steps=50, decay_rate=0.7, transition_begin=20, staircase=True
+    )
+    np.testing.assert_array_equal(
+        run(exponential_decay(**args)), run(optax.exponential_decay(**args))
+    )
 
 
 def test_staircase_is_exact_where_float32_division_rounds():
@@ -100,8 +120,12 @@ def test_staircase_is_exact_where_float32_division_rounds():
     exact = np.float32(np.float32(0.999999) ** np.float32(count // ts))  # integer division by hand
     assert count // ts == 2**24 - 1
     assert float(ours(jnp.int32(count))) == pytest.approx(float(exact), rel=1e-6)
-    assert float(ours(jnp.int32(count))) == float(ours(jnp.int32(count - 1)))  # still on the same stair
-    assert float(ref(jnp.int32(count))) != float(ours(jnp.int32(count)))  # optax has stepped down already
+    assert float(ours(jnp.int32(count))) == float(
+        ours(jnp.int32(count - 1))
+    )  # still on the same stair
+    assert float(ref(jnp.int32(count))) != float(
+        ours(jnp.int32(count))
+    )  # optax has stepped down already
 
 
 def test_hold_before_transition_begin_and_end_value_bounds():
@@ -115,10 +139,13 @@ def test_hold_before_transition_begin_and_end_value_bounds():
 
 
 def test_float_counts_follow_optax():
-    args = dict(init_value=0.1, transition_steps=7, decay_rate=0.9, transition_begin=3, staircase=True)
+    args = dict(
+        init_value=0.1, transition_steps=7, decay_rate=0.9, transition_begin=3, staircase=True
+    )
     c = jnp.linspace(0.0, 100.0, 301, dtype=jnp.float32)
     np.testing.assert_array_equal(
-        np.asarray(exponential_decay(**args)(c)), np.asarray(jax.vmap(optax.exponential_decay(**args))(c))
+        np.asarray(exponential_decay(**args)(c)),
+        np.asarray(jax.vmap(optax.exponential_decay(**args))(c)),
     )
 
 
@@ -143,4 +170,3 @@ def test_multistep_and_constant_against_hand_formulas():
     np.testing.assert_allclose(ms, np.outer(0.5**passed, [1.0, 0.5]), rtol=1e-7)
     cv = np.asarray(constant_values(steps, jnp.array([2.0]), 0.25, 4))
     np.testing.assert_allclose(cv[:, 0], np.where(np.arange(12) < 4, 0.5, 2.0))
-

@@ -41,12 +41,18 @@ def in_threads(*jobs):
 
 
 def schedulers():
-    return [ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=9, decay_rate=0.7, transition_begin=5),
-            StepLR(base_lr=1.0, step_size=7, gamma=0.5), MultiStepLR(base_lr=0.5, milestones=[30, 200], gamma=0.3),
-            ExponentialLR(base_lr=0.3, gamma=0.99), ConstantLR(base_lr=0.2, factor=0.1, total_iters=150)]
+    return [
+        ExponentialDecayLR(base_lr=[0.1, 0.2], decay_steps=9, decay_rate=0.7, transition_begin=5),
+        StepLR(base_lr=1.0, step_size=7, gamma=0.5),
+        MultiStepLR(base_lr=0.5, milestones=[30, 200], gamma=0.3),
+        ExponentialLR(base_lr=0.3, gamma=0.99),
+        ConstantLR(base_lr=0.2, factor=0.1, total_iters=150),
+    ]
 
 
-OPS = [None] * 120 + [50] + [None] * 80 + [7, 300] + [None] * 40  # None: step(); an int: step(epoch)
+OPS = (
+    [None] * 120 + [50] + [None] * 80 + [7, 300] + [None] * 40
+)  # None: step(); an int: step(epoch)
 
 
 def drive(scheduler, record):
@@ -106,8 +112,12 @@ def test_a_lock_makes_one_scheduler_safe_to_step_from_several_threads():
 
 def two_optimizers_sharing(scheduler):
     a, b = brainstate.ParamState(jnp.zeros(2)), brainstate.ParamState(jnp.zeros(3))
-    return a, b, SGD(lr=scheduler).register_trainable_weights({"a": a}), SGD(lr=scheduler).register_trainable_weights(
-        {"b": b})
+    return (
+        a,
+        b,
+        SGD(lr=scheduler).register_trainable_weights({"a": a}),
+        SGD(lr=scheduler).register_trainable_weights({"b": b}),
+    )
 
 
 def test_one_scheduler_shared_by_two_optimizers_applies_its_lr_to_both_stepped_once_per_iteration():
@@ -141,5 +151,9 @@ def test_stepping_a_shared_scheduler_by_each_optimizer_advances_it_twice():
         second.step({"b": jnp.ones(3)})
         scheduler.step()
     assert int(scheduler.last_epoch.value) == 12
-    np.testing.assert_allclose(-np.asarray(a.value), sum(0.1 * 0.5 ** (2 * k / 4) for k in range(6)), rtol=2e-6)
-    np.testing.assert_allclose(-np.asarray(b.value), sum(0.1 * 0.5 ** ((2 * k + 1) / 4) for k in range(6)), rtol=2e-6)
+    np.testing.assert_allclose(
+        -np.asarray(a.value), sum(0.1 * 0.5 ** (2 * k / 4) for k in range(6)), rtol=2e-6
+    )
+    np.testing.assert_allclose(
+        -np.asarray(b.value), sum(0.1 * 0.5 ** ((2 * k + 1) / 4) for k in range(6)), rtol=2e-6
+    )

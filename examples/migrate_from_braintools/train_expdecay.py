@@ -14,7 +14,9 @@ x = jnp.asarray(rng.normal(size=(256, 8)), jnp.float32)
 y = jnp.asarray(np.tanh(np.asarray(x) @ rng.normal(size=(8, 1))), jnp.float32)
 
 brainstate.random.seed(0)
-model = brainstate.nn.Sequential(brainstate.nn.Linear(8, 16), brainstate.nn.Tanh(), brainstate.nn.Linear(16, 1))
+model = brainstate.nn.Sequential(
+    brainstate.nn.Linear(8, 16), brainstate.nn.Tanh(), brainstate.nn.Linear(16, 1)
+)
 params = model.states(brainstate.ParamState)
 
 scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=100, decay_rate=0.5, staircase=True)

@@ -68,11 +68,14 @@ def matching(name: str, saved: Any, current: Any) -> Any:
         if not is_array(s):
             raise TypeError(f"{name} leaf {i} must be an array, got {type(s).__name__} {s!r}")
         if np.shape(s) != np.shape(c):
-            raise ValueError(f"{name} leaf {i} has shape {np.shape(s)}, this optimizer's state "
-                             f"has {np.shape(c)}")
+            raise ValueError(
+                f"{name} leaf {i} has shape {np.shape(s)}, this optimizer's state has {np.shape(c)}"
+            )
         c_type, s_type = jnp.result_type(c), jnp.result_type(s)
         if jnp.issubdtype(c_type, jnp.integer) and not jnp.issubdtype(s_type, jnp.integer):
-            raise ValueError(f"{name} leaf {i} holds {s_type} values, this optimizer's state holds "
-                             f"integers ({c_type}) there")
+            raise ValueError(
+                f"{name} leaf {i} holds {s_type} values, this optimizer's state holds "
+                f"integers ({c_type}) there"
+            )
         out.append(jnp.array(s, dtype=c_type))
     return jax.tree.unflatten(c_tree, out)

@@ -54,7 +54,9 @@ def _count(maximum: Optional[int] = None, why: str = "") -> Callable[[str], int]
         if value is None or value < 1:
             raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
         if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"expected a positive integer up to {maximum}{why}, got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a positive integer up to {maximum}{why}, got {text!r}"
+            )
         return value
 
     return parse
@@ -80,7 +82,9 @@ def _step_list(text: str) -> List[int]:
                 f"expected comma-separated non-negative integers such as 0,1000,5000, got {text!r}"
             ) from None
         if not 0 <= step <= max_step():
-            raise argparse.ArgumentTypeError(f"steps must be between 0 and {max_step()}, got {step} in {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"steps must be between 0 and {max_step()}, got {step} in {text!r}"
+            )
         steps.append(step)
     return steps
 
@@ -100,24 +104,60 @@ def build_parser() -> argparse.ArgumentParser:
         "then its hold before transition_begin, half-life, the step where it reaches end_value, "
         "and its value at the last step.",
     )
-    preview.add_argument("--base-lr", type=float, default=1e-3, help="initial learning rate (default: 0.001)")
-    preview.add_argument("--decay-steps", type=int, default=1000, help="steps per factor of decay_rate (default: 1000)")
-    preview.add_argument("--decay-rate", type=float, default=0.96, help="<1 decays, >1 grows (default: 0.96)")
-    preview.add_argument("--transition-begin", type=int, default=0, help="steps to hold base_lr first (default: 0)")
-    preview.add_argument("--staircase", action="store_true", help="decay in jumps every decay_steps")
-    preview.add_argument("--end-value", type=float, default=None,
-                         help="bound: lower when decay_rate < 1, upper when > 1 (default: none)")
-    preview.add_argument("--steps", type=_count(max_step() + 1, f" (its last step, STEPS - 1, is a step: at most {max_step()})"),
-                         default=None, help="length of the run; its last step is STEPS - 1 (default: 5000, or up to "
-                                            "the largest --at step)")
+    preview.add_argument(
+        "--base-lr", type=float, default=1e-3, help="initial learning rate (default: 0.001)"
+    )
+    preview.add_argument(
+        "--decay-steps",
+        type=int,
+        default=1000,
+        help="steps per factor of decay_rate (default: 1000)",
+    )
+    preview.add_argument(
+        "--decay-rate", type=float, default=0.96, help="<1 decays, >1 grows (default: 0.96)"
+    )
+    preview.add_argument(
+        "--transition-begin", type=int, default=0, help="steps to hold base_lr first (default: 0)"
+    )
+    preview.add_argument(
+        "--staircase", action="store_true", help="decay in jumps every decay_steps"
+    )
+    preview.add_argument(
+        "--end-value",
+        type=float,
+        default=None,
+        help="bound: lower when decay_rate < 1, upper when > 1 (default: none)",
+    )
+    preview.add_argument(
+        "--steps",
+        type=_count(
+            max_step() + 1, f" (its last step, STEPS - 1, is a step: at most {max_step()})"
+        ),
+        default=None,
+        help="length of the run; its last step is STEPS - 1 (default: 5000, or up to "
+        "the largest --at step)",
+    )
     where = preview.add_mutually_exclusive_group()
-    where.add_argument("--every", type=_count(), default=None,
-                       help=f"print every EVERY steps from 0, at most {MAX_ROWS} rows (default: STEPS / 10)")
-    where.add_argument("--at", type=_step_list, default=None, metavar="S1,S2,...",
-                       help="print exactly these steps, e.g. 0,1000,5000")
-    preview.add_argument("--plot", metavar="FILE.png", default=None,
-                         help="also draw the schedule up to the last step into FILE.png, or any format matplotlib "
-                              f"writes (needs matplotlib: {PLOT_HINT})")
+    where.add_argument(
+        "--every",
+        type=_count(),
+        default=None,
+        help=f"print every EVERY steps from 0, at most {MAX_ROWS} rows (default: STEPS / 10)",
+    )
+    where.add_argument(
+        "--at",
+        type=_step_list,
+        default=None,
+        metavar="S1,S2,...",
+        help="print exactly these steps, e.g. 0,1000,5000",
+    )
+    preview.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        default=None,
+        help="also draw the schedule up to the last step into FILE.png, or any format matplotlib "
+        f"writes (needs matplotlib: {PLOT_HINT})",
+    )
     preview.set_defaults(subparser=preview)
 
     demo = commands.add_parser(
@@ -127,11 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
         "with staircase ExponentialDecayLR, in a compiled loop; print loss and learning rate at milestones; "
         "draw both runs into one PNG.",
     )
-    demo.add_argument("--steps", type=_count(DEMO_MAX_STEPS), default=None,
-                      help=f"training steps per run, at most {DEMO_MAX_STEPS} (default: 2000)")
-    demo.add_argument("--out", default="expdecay-demo.png", metavar="FILE.png",
-                      help="where to write the figure, checked before training (default: expdecay-demo.png)")
-    demo.add_argument("--seed", type=_seed, default=0, help="seed of the data and the initial weights (default: 0)")
+    demo.add_argument(
+        "--steps",
+        type=_count(DEMO_MAX_STEPS),
+        default=None,
+        help=f"training steps per run, at most {DEMO_MAX_STEPS} (default: 2000)",
+    )
+    demo.add_argument(
+        "--out",
+        default="expdecay-demo.png",
+        metavar="FILE.png",
+        help="where to write the figure, checked before training (default: expdecay-demo.png)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help="seed of the data and the initial weights (default: 0)",
+    )
     demo.add_argument("--no-progress", action="store_true", help="no progress report on stderr")
     demo.set_defaults(subparser=demo)
     return parser
@@ -159,8 +212,10 @@ def _preview(args: argparse.Namespace) -> int:
     last = steps - 1
     every = args.every or max(steps // 10, 1)
     if args.at is None and -(-steps // every) > MAX_ROWS:
-        args.subparser.error(f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
-                             f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at")
+        args.subparser.error(
+            f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
+            f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at"
+        )
     if args.plot is not None:  # before anything is computed
         try:
             check_figure_path("--plot", args.plot)
@@ -174,7 +229,9 @@ def _preview(args: argparse.Namespace) -> int:
     def lr(step: int) -> float:
         return float(scheduler.lr_at(step)[0])
 
-    values = [float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]]
+    values = [
+        float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]
+    ]
     base, end = lr(0), args.end_value
     facts = [base, lr(last), args.base_lr] + ([end] if end else [])
     digits = lr_decimals(values + facts)
@@ -196,7 +253,9 @@ def _preview(args: argparse.Namespace) -> int:
 
     if begin:
         held = "end_value" if replaced else "base_lr"
-        print(f"hold: lr = {held} = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}")
+        print(
+            f"hold: lr = {held} = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}"
+        )
     if rate == 1.0 or base == 0.0:
         print("half-life: none (the LR is constant)")
     else:
@@ -204,18 +263,24 @@ def _preview(args: argparse.Namespace) -> int:
         at = first_step_reaching(target)
         relation = "falls to base_lr / 2" if rate < 1 else "grows to 2 * base_lr"
         if at is None and end is not None:
-            print(f"{name}: none (end_value = {fmt(end)} stops the LR before it {relation.split(' ', 1)[0]} that far)")
+            print(
+                f"{name}: none (end_value = {fmt(end)} stops the LR before it {relation.split(' ', 1)[0]} that far)"
+            )
         elif at is None:
             print(f"{name}: more than {max_step()} steps")
         else:
             since = f"; the decay begins at step {begin}" if begin else ""
-            print(f"{name}: {at - begin} steps (the LR first {relation} = {fmt(target)} at step {at}{since})")
+            print(
+                f"{name}: {at - begin} steps (the LR first {relation} = {fmt(target)} at step {at}{since})"
+            )
     if end is None:
         print("end_value: none (the LR is not bounded)")
     elif replaced:  # what the EndValueWarning says
         kind, side = ("lower", "above") if rate < 1 else ("upper", "below")
-        print(f"end_value: {fmt(end)} ({kind} bound) is {side} base_lr = {fmt(args.base_lr)}: the learning rate is "
-              f"end_value = {fmt(end)} from step 0")
+        print(
+            f"end_value: {fmt(end)} ({kind} bound) is {side} base_lr = {fmt(args.base_lr)}: the learning rate is "
+            f"end_value = {fmt(end)} from step 0"
+        )
     else:
         bound = np.asarray(end, dtype=scheduler.lr_at(0).dtype)
         kind = "lower" if rate < 1 else "upper"
@@ -247,10 +312,16 @@ def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
     if scheduler.end_value is not None:
         ax.axhline(scheduler.end_value, color="0.6", linestyle="--", label="end_value")
     plot_schedule(scheduler, steps, ax=ax, labels=["learning rate"])
-    ax.set_title(repr(scheduler).replace(", transition_begin", ",\ntransition_begin"), fontsize="medium")
+    ax.set_title(
+        repr(scheduler).replace(", transition_begin", ",\ntransition_begin"), fontsize="medium"
+    )
     try:
         figure.savefig(path, dpi=120)
-    except (OSError, ValueError, RuntimeError) as error:  # the path was checked; e.g. the disk is full
+    except (
+        OSError,
+        ValueError,
+        RuntimeError,
+    ) as error:  # the path was checked; e.g. the disk is full
         print(f"expdecay preview: error: cannot write {path}: {error}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

@@ -85,7 +85,9 @@ class Progress:
 
     def begin(self) -> None:
         self.started = time.perf_counter()
-        self._show(f"compiling the training loop of {self.steps} steps (once per run, a few seconds)")
+        self._show(
+            f"compiling the training loop of {self.steps} steps (once per run, a few seconds)"
+        )
 
     def update(self, step) -> None:
         """Called from inside the compiled loop (a host callback) at every ``every``-th step."""
@@ -96,18 +98,25 @@ class Progress:
         self.done = max(self.done, int(step))  # steps completed before this one
         if self.tty:
             filled = self.updates * self.done // self.steps
-            self._show(f"[{'#' * filled}{'.' * (self.updates - filled)}] step {self.done}/{self.steps}")
+            self._show(
+                f"[{'#' * filled}{'.' * (self.updates - filled)}] step {self.done}/{self.steps}"
+            )
 
     def end(self) -> None:
         """After the loop: end the terminal line (a log already has its lines)."""
         if self.tty:
             total = time.perf_counter() - self.started
             compiled = total if self.compiled is None else self.compiled
-            self._show(f"[{'#' * self.updates}] step {self.steps}/{self.steps} in {total:.1f} s "
-                       f"({compiled:.1f} s of it compiling)", final=True)
+            self._show(
+                f"[{'#' * self.updates}] step {self.steps}/{self.steps} in {total:.1f} s "
+                f"({compiled:.1f} s of it compiling)",
+                final=True,
+            )
 
 
-def train(scheduler, steps: int, seed: int = 0, progress: bool = True, desc: str = "train") -> Dict[str, np.ndarray]:
+def train(
+    scheduler, steps: int, seed: int = 0, progress: bool = True, desc: str = "train"
+) -> Dict[str, np.ndarray]:
     """Train a fresh MLP (weights seeded by ``seed``) with ``Adam(lr=scheduler)``.
 
     Returns ``{"loss": ..., "lr": ...}``: per step, the training loss before the
@@ -130,7 +139,9 @@ def train(scheduler, steps: int, seed: int = 0, progress: bool = True, desc: str
 
     def one_step(i):
         if report is not None:
-            jax.lax.cond(i % report.every == 0, lambda: jax.debug.callback(report.update, i), lambda: None)
+            jax.lax.cond(
+                i % report.every == 0, lambda: jax.debug.callback(report.update, i), lambda: None
+            )
         lr = optimizer.current_lr  # the learning rate this step's update applies
         grads, loss = brainstate.transform.grad(loss_fn, params, return_value=True)()
         optimizer.step(grads)
@@ -153,15 +164,29 @@ def _figure(runs: Dict[str, Dict[str, np.ndarray]], path: str) -> None:
         steps = np.arange(len(run["lr"]))
         ax_lr.plot(steps, run["lr"], label=name)
         ax_loss.plot(steps, run["loss"], label=name, linewidth=1)
-    ax_lr.set(xlabel="step", ylabel="learning rate applied", yscale="log",
-              title=f"ExponentialDecayLR: base_lr={BASE_LR}, x{DECAY_RATE} every {DECAY_STEPS} steps")
-    ax_loss.set(xlabel="step", ylabel="training loss (MSE)", yscale="log", title="Adam, 2-32-32-1 MLP, 256 samples")
+    ax_lr.set(
+        xlabel="step",
+        ylabel="learning rate applied",
+        yscale="log",
+        title=f"ExponentialDecayLR: base_lr={BASE_LR}, x{DECAY_RATE} every {DECAY_STEPS} steps",
+    )
+    ax_loss.set(
+        xlabel="step",
+        ylabel="training loss (MSE)",
+        yscale="log",
+        title="Adam, 2-32-32-1 MLP, 256 samples",
+    )
     for ax in (ax_lr, ax_loss):
         ax.legend(fontsize="small")
     figure.savefig(path, dpi=120)
 
 
-def run_demo(steps: Optional[int] = None, out: str = "expdecay-demo.png", seed: int = 0, progress: bool = True) -> int:
+def run_demo(
+    steps: Optional[int] = None,
+    out: str = "expdecay-demo.png",
+    seed: int = 0,
+    progress: bool = True,
+) -> int:
     """Run the demo; return the exit code (0).
 
     ``out`` is checked (:func:`expdecay.plot.check_figure_path`) before anything is trained.
@@ -169,30 +194,45 @@ def run_demo(steps: Optional[int] = None, out: str = "expdecay-demo.png", seed: 
     out = plot.check_figure_path("out", out)
     steps = DEFAULT_STEPS if steps is None else steps
     schedulers = {
-        name: ExponentialDecayLR(base_lr=BASE_LR, decay_steps=DECAY_STEPS, decay_rate=DECAY_RATE, staircase=staircase)
+        name: ExponentialDecayLR(
+            base_lr=BASE_LR, decay_steps=DECAY_STEPS, decay_rate=DECAY_RATE, staircase=staircase
+        )
         for name, staircase in (("continuous", False), ("staircase", True))
     }
     # flush: in a log, these lines come before the progress on stderr, not when the buffer fills
-    print(f"Adam on a 2-32-32-1 MLP, {steps} full-batch steps per run, from the same initial weights", flush=True)
+    print(
+        f"Adam on a 2-32-32-1 MLP, {steps} full-batch steps per run, from the same initial weights",
+        flush=True,
+    )
     runs = {}
     for name, scheduler in schedulers.items():
         print(f"{name}: {scheduler!r}", flush=True)
         start = time.perf_counter()
         runs[name] = train(scheduler, steps, seed=seed, progress=progress, desc=name)
-        print(f"{name}: trained in {time.perf_counter() - start:.1f} s (compilation included)", flush=True)
+        print(
+            f"{name}: trained in {time.perf_counter() - start:.1f} s (compilation included)",
+            flush=True,
+        )
 
     milestones = sorted(set(range(0, steps, max(steps // 10, 1))) | {steps - 1})
     digits = lr_decimals([float(run["lr"][step]) for run in runs.values() for step in milestones])
     print(f"{'step':>6}" + "".join(f"  {name + ' lr':>14}  {name + ' loss':>16}" for name in runs))
     for step in milestones:
-        cells = (f"  {run['lr'][step]:>14.{digits}f}  {run['loss'][step]:>16.6f}" for run in runs.values())
+        cells = (
+            f"  {run['lr'][step]:>14.{digits}f}  {run['loss'][step]:>16.6f}"
+            for run in runs.values()
+        )
         print(f"{step:>6}" + "".join(cells))
 
     try:
         _figure(runs, out)
     except ImportError as error:
         print(f"no plot: {error}")
-    except (OSError, ValueError, RuntimeError) as error:  # checked before training; e.g. the disk is full
+    except (
+        OSError,
+        ValueError,
+        RuntimeError,
+    ) as error:  # checked before training; e.g. the disk is full
         print(f"expdecay demo: error: cannot write {out}: {error}", file=sys.stderr)
         return 2
     else:

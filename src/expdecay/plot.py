@@ -26,7 +26,9 @@ def _require_matplotlib():
     try:
         import matplotlib
     except ImportError as error:
-        raise ImportError(f"plotting needs matplotlib, which is not installed: {PLOT_HINT}") from error
+        raise ImportError(
+            f"plotting needs matplotlib, which is not installed: {PLOT_HINT}"
+        ) from error
     return matplotlib
 
 
@@ -77,15 +79,19 @@ def check_figure_path(name: str, path: Any) -> str:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"{name}={path!r}: the directory {folder} is not writable")
     if os.path.isdir(path):
-        raise ValueError(f"{name}={path!r} is a directory; give a file name such as {os.path.join(path, 'lr.png')}")
+        raise ValueError(
+            f"{name}={path!r} is a directory; give a file name such as {os.path.join(path, 'lr.png')}"
+        )
     if os.path.exists(path) and not os.access(path, os.W_OK):
         raise ValueError(f"{name}={path!r}: the file exists and is not writable")
     formats = figure_formats()
     extension = os.path.splitext(path)[1][1:].lower()
     if formats is not None and extension not in formats:
         what = f".{extension} files" if extension else "a file without an extension"
-        raise ValueError(f"{name}={path!r}: matplotlib cannot write {what}; use one of "
-                         f"{', '.join('.' + f for f in formats)}")
+        raise ValueError(
+            f"{name}={path!r}: matplotlib cannot write {what}; use one of "
+            f"{', '.join('.' + f for f in formats)}"
+        )
     return path
 
 
@@ -94,12 +100,15 @@ def _default_label(schedule: Schedule) -> str:
     if not isinstance(schedule, LRScheduler):
         return getattr(schedule, "__name__", type(schedule).__name__)
     defaults = {
-        name: p.default for name, p in inspect.signature(type(schedule)).parameters.items()
+        name: p.default
+        for name, p in inspect.signature(type(schedule)).parameters.items()
         if p.default is not inspect.Parameter.empty
     }
     described = {"base_lr": schedule.base_lrs[0] if schedule.num_groups == 1 else schedule.base_lrs}
     described.update(schedule.hyperparameters)
-    args = ", ".join(f"{k}={v!r}" for k, v in described.items() if k not in defaults or defaults[k] != v)
+    args = ", ".join(
+        f"{k}={v!r}" for k, v in described.items() if k not in defaults or defaults[k] != v
+    )
     return f"{type(schedule).__name__}({args})"
 
 
@@ -110,7 +119,9 @@ def _values(schedule: Schedule, steps: np.ndarray) -> np.ndarray:
     elif callable(schedule):
         values = schedule(steps)
     else:
-        raise TypeError(f"expected a scheduler or a schedule function (step -> learning rate), got {schedule!r}")
+        raise TypeError(
+            f"expected a scheduler or a schedule function (step -> learning rate), got {schedule!r}"
+        )
     values = np.asarray(values, dtype=np.float64)
     return values.reshape(len(steps), -1)
 
@@ -144,7 +155,9 @@ def plot_schedule(
     ['ExponentialDecayLR(base_lr=0.1, decay_rate=0.5)', 'ExponentialDecayLR(base_lr=0.1, decay_rate=0.5, staircase=True)']
     """
     _require_matplotlib()
-    if isinstance(schedulers, LRScheduler) or (callable(schedulers) and not isinstance(schedulers, (list, tuple))):
+    if isinstance(schedulers, LRScheduler) or (
+        callable(schedulers) and not isinstance(schedulers, (list, tuple))
+    ):
         schedulers = [schedulers]
     schedulers = list(schedulers)
     if not schedulers:
@@ -152,12 +165,16 @@ def plot_schedule(
     if labels is None:
         labels = [_default_label(s) for s in schedulers]
     elif isinstance(labels, str) or len(labels) != len(schedulers):
-        raise ValueError(f"labels must be a list with one label per schedule ({len(schedulers)}), got {labels!r}")
+        raise ValueError(
+            f"labels must be a list with one label per schedule ({len(schedulers)}), got {labels!r}"
+        )
     if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
         steps = np.arange(int(steps))
     steps = np.asarray(steps)
     if steps.ndim != 1 or steps.size == 0 or not np.issubdtype(steps.dtype, np.integer):
-        raise ValueError(f"steps must be a positive integer or a non-empty 1-D list of integers, got {steps!r}")
+        raise ValueError(
+            f"steps must be a positive integer or a non-empty 1-D list of integers, got {steps!r}"
+        )
     if ax is None:
         import matplotlib.pyplot as plt
 

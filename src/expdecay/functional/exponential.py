@@ -226,8 +226,15 @@ def exponential_decay(
 
     def schedule(count):
         return exponential_values(
-            count, init, decay_rate, transition_steps, transition_begin, end_value,
-            staircase=staircase, bound=bound, exact=False,
+            count,
+            init,
+            decay_rate,
+            transition_steps,
+            transition_begin,
+            end_value,
+            staircase=staircase,
+            bound=bound,
+            exact=False,
         )
 
     return schedule

@@ -33,22 +33,28 @@ def _key_of(entry: Any) -> Any:
 def flatten_params(name: str, params: Any, known: set) -> List[Entry]:
     """``(keys, name, state)`` for each new ``State`` in ``params``; checks every leaf."""
     if isinstance(params, brainstate.State):
-        raise TypeError(f"{name} must be a pytree (such as a dict) of brainstate.State, got a "
-                        f"single {type(params).__name__}: pass {{'name': state}}")
+        raise TypeError(
+            f"{name} must be a pytree (such as a dict) of brainstate.State, got a "
+            f"single {type(params).__name__}: pass {{'name': state}}"
+        )
     flat = jax.tree_util.tree_flatten_with_path(params, is_leaf=_is_state)[0]
     entries, seen = [], set()
     for path, leaf in flat:
         where = f"{name}{jax.tree_util.keystr(path)}"
         if not isinstance(leaf, brainstate.State):
-            raise TypeError(f"{name} must be a pytree of brainstate.State, got "
-                            f"{type(leaf).__name__} at {where}")
+            raise TypeError(
+                f"{name} must be a pytree of brainstate.State, got {type(leaf).__name__} at {where}"
+            )
         for x in jax.tree.leaves(leaf.value):
             if not is_array(x):
-                raise TypeError(f"{where} must hold arrays of floating-point values, got "
-                                f"{type(x).__name__} {x!r}")
+                raise TypeError(
+                    f"{where} must hold arrays of floating-point values, got "
+                    f"{type(x).__name__} {x!r}"
+                )
             if not jnp.issubdtype(jnp.result_type(x), jnp.inexact):
-                raise TypeError(f"{where} must hold floating-point values, got dtype "
-                                f"{jnp.result_type(x)}")
+                raise TypeError(
+                    f"{where} must hold floating-point values, got dtype {jnp.result_type(x)}"
+                )
         if id(leaf) in known or id(leaf) in seen:
             continue
         seen.add(id(leaf))
@@ -128,7 +134,9 @@ class ParamGroup(dict):
                 for k in keys:
                     node = node[k]
             except (KeyError, IndexError, TypeError):
-                raise ValueError(f"grads has no gradient for the registered parameter {name}") from None
+                raise ValueError(
+                    f"grads has no gradient for the registered parameter {name}"
+                ) from None
             out.append(node)
         return tuple(out)
 
@@ -137,5 +145,7 @@ class ParamGroup(dict):
         for (_, name, _), grad in zip(self.entries, grads):
             for leaf in jax.tree.leaves(grad):
                 if not is_array(leaf):
-                    raise TypeError(f"grads{name} must be an array (or a pytree of arrays like its "
-                                    f"parameter), got {type(leaf).__name__} {leaf!r}")
+                    raise TypeError(
+                        f"grads{name} must be an array (or a pytree of arrays like its "
+                        f"parameter), got {type(leaf).__name__} {leaf!r}"
+                    )

@@ -23,8 +23,17 @@ import optax
 from ..checkpoint import matching, optional_mapping, require, scalar_of
 from ..schedulers import ConstantLR, LRScheduler
 from ..states import OptimState
-from ..validation import (check_bool, check_int, check_lr_value, check_lrs, check_optional_positive,
-                          check_real, float_dtype, is_tracer, next_step)
+from ..validation import (
+    check_bool,
+    check_int,
+    check_lr_value,
+    check_lrs,
+    check_optional_positive,
+    check_real,
+    float_dtype,
+    is_tracer,
+    next_step,
+)
 from .groups import GroupLR, ParamGroup, flatten_params
 from .update import Hyperparameters, UpdateRule, apply_update, init_state
 
@@ -108,10 +117,15 @@ class OptaxOptimizer:
         # everything is checked: now build
         if scheduler is None:
             scheduler = ConstantLR(base_lr=lr, factor=1.0, total_iters=0)
-        self.hyperparameters = dict(h.as_dict(), weight_decay=weight_decay,
-                                    grad_clip_norm=grad_clip_norm, grad_clip_value=grad_clip_value)
-        self._rule = UpdateRule(type(self).chain, h, grad_clip_norm, grad_clip_value, tx,
-                                scheduler.lr_fn)
+        self.hyperparameters = dict(
+            h.as_dict(),
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+        )
+        self._rule = UpdateRule(
+            type(self).chain, h, grad_clip_norm, grad_clip_value, tx, scheduler.lr_fn
+        )
         self.param_groups: List[ParamGroup] = []
         self.opt_state: Optional[OptimState] = None
         self.param_groups_opt_states: List[OptimState] = []
@@ -120,10 +134,17 @@ class OptaxOptimizer:
         self._scheduler = scheduler
         scheduler.attach_optimizer(self)
         if tx is not None:
-            given = dict(lr=lr, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
-                         grad_clip_value=grad_clip_value)
-            ignored = [f"{k}={v!r}" for k, v in given.items()
-                       if v is not _TX_DEFAULTS[k] and v != _TX_DEFAULTS[k]]
+            given = dict(
+                lr=lr,
+                weight_decay=weight_decay,
+                grad_clip_norm=grad_clip_norm,
+                grad_clip_value=grad_clip_value,
+            )
+            ignored = [
+                f"{k}={v!r}"
+                for k, v in given.items()
+                if v is not _TX_DEFAULTS[k] and v != _TX_DEFAULTS[k]
+            ]
             if ignored:
                 warnings.warn(
                     f"OptaxOptimizer(tx=...) applies tx as it is (as braintools does), so "
@@ -143,7 +164,9 @@ class OptaxOptimizer:
         try:
             check_lrs("lr", lr)
         except TypeError:
-            raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}") from None
+            raise TypeError(
+                f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}"
+            ) from None
         return None
 
     def __getattr__(self, name: str) -> Any:
@@ -206,8 +229,9 @@ class OptaxOptimizer:
 
     def _new_group(self, entries, weight_decay: float, index: int):
         group = ParamGroup(entries, weight_decay, GroupLR(self, index))
-        rule = self._rule.replace(layouts=[g.layout for g in self.param_groups[:index]]
-                                  + [group.layout])
+        rule = self._rule.replace(
+            layouts=[g.layout for g in self.param_groups[:index]] + [group.layout]
+        )
         return group, OptimState(init_state(rule, group.layout, group.param_values()))
 
     def register_trainable_weights(self, param_states: Any) -> "OptaxOptimizer":
@@ -219,7 +243,9 @@ class OptaxOptimizer:
         entries = flatten_params("param_states", param_states, self._registered())
         old = self.param_groups[0].entries if self.param_groups else []
         if not old and not entries:
-            raise ValueError(f"param_states holds no brainstate.State to train: got {param_states!r}")
+            raise ValueError(
+                f"param_states holds no brainstate.State to train: got {param_states!r}"
+            )
         group, state = self._new_group(old + entries, self.hyperparameters["weight_decay"], 0)
         # everything is checked: now change state
         if self.param_groups:
@@ -230,8 +256,9 @@ class OptaxOptimizer:
         self._rule = self._rule.replace(layouts=[g.layout for g in self.param_groups])
         return self
 
-    def add_param_group(self, params: Any, lr: Optional[float] = None,
-                        weight_decay: Optional[float] = None) -> None:
+    def add_param_group(
+        self, params: Any, lr: Optional[float] = None, weight_decay: Optional[float] = None
+    ) -> None:
         """Add a group that runs this optimizer's algorithm with its own ``lr`` / ``weight_decay``.
 
         The group's base learning rate is ``lr``; without it, the scheduler's
@@ -239,10 +266,14 @@ class OptaxOptimizer:
         group's. The scheduler decays it like the others.
         """
         if not self.param_groups:
-            raise ValueError("register_trainable_weights(...) must be called before add_param_group(...)")
+            raise ValueError(
+                "register_trainable_weights(...) must be called before add_param_group(...)"
+            )
         if self._rule.tx is not None and (lr is not None or weight_decay is not None):
-            raise ValueError("add_param_group: lr and weight_decay cannot be applied to a custom tx; "
-                             "build another OptaxOptimizer for this group")
+            raise ValueError(
+                "add_param_group: lr and weight_decay cannot be applied to a custom tx; "
+                "build another OptaxOptimizer for this group"
+            )
         if lr is not None:
             lr = check_real("lr", lr, nonnegative=True)
         if weight_decay is None:
@@ -250,13 +281,16 @@ class OptaxOptimizer:
         weight_decay = check_real("weight_decay", weight_decay, nonnegative=True)
         entries = flatten_params("params", params, self._registered())
         if not entries:
-            raise ValueError(f"params holds no brainstate.State that is not already registered: "
-                             f"got {params!r}")
+            raise ValueError(
+                f"params holds no brainstate.State that is not already registered: got {params!r}"
+            )
         index = len(self.param_groups)
         group, state = self._new_group(entries, weight_decay, index)
         base_lrs = list(self._scheduler.base_lrs)
         if index >= len(base_lrs):
-            base_lrs += [base_lrs[-1]] * (index - len(base_lrs)) + [base_lrs[0] if lr is None else lr]
+            base_lrs += [base_lrs[-1]] * (index - len(base_lrs)) + [
+                base_lrs[0] if lr is None else lr
+            ]
         elif lr is not None:
             base_lrs[index] = lr
         # everything is checked: now change state
@@ -273,18 +307,27 @@ class OptaxOptimizer:
         if not groups:
             raise ValueError("register_trainable_weights(...) must be called before step(grads)")
         if grads is None:
-            raise TypeError("step(grads) needs the gradients of the registered parameters, got None")
+            raise TypeError(
+                "step(grads) needs the gradients of the registered parameters, got None"
+            )
         count = next_step("step_count", self.step_count.value)  # raises before anything changes
         scheduler = self._scheduler
         if scheduler.num_groups < len(groups):
-            raise ValueError(f"the scheduler has {scheduler.num_groups} learning rates for "
-                             f"{len(groups)} parameter groups")
+            raise ValueError(
+                f"the scheduler has {scheduler.num_groups} learning rates for "
+                f"{len(groups)} parameter groups"
+            )
         grad_values = tuple(g.grads_of(grads) for g in groups)
         states = (self.opt_state, *self.param_groups_opt_states)
         try:
             new_params, new_states = apply_update(
-                self._rule, tuple(g.param_values() for g in groups), grad_values,
-                tuple(s.value for s in states), scheduler.lr_state(), donate=self.donate_buffers)
+                self._rule,
+                tuple(g.param_values() for g in groups),
+                grad_values,
+                tuple(s.value for s in states),
+                scheduler.lr_state(),
+                donate=self.donate_buffers,
+            )
         except TypeError:
             for group, values in zip(groups, grad_values):  # name a gradient that is not an array
                 group.check_grad_leaves(values)
@@ -318,10 +361,13 @@ class OptaxOptimizer:
             "step_count": int(count),
             "lr": lrs[0],
             "base_lr": self.base_lr,
-            "param_groups": {str(i): {"lr": lrs[i], "weight_decay": g["weight_decay"]}
-                             for i, g in enumerate(self.param_groups)},
-            "param_groups_opt_states": {str(i): host(s.value)
-                                        for i, s in enumerate(self.param_groups_opt_states)},
+            "param_groups": {
+                str(i): {"lr": lrs[i], "weight_decay": g["weight_decay"]}
+                for i, g in enumerate(self.param_groups)
+            },
+            "param_groups_opt_states": {
+                str(i): host(s.value) for i, s in enumerate(self.param_groups_opt_states)
+            },
             "opt_state": host(self.opt_state.value),
         }
 
@@ -334,18 +380,26 @@ class OptaxOptimizer:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
         if not self.param_groups:
-            raise ValueError("register_trainable_weights(...) must be called before load_state_dict(...)")
+            raise ValueError(
+                "register_trainable_weights(...) must be called before load_state_dict(...)"
+            )
         require(state_dict, ("step_count", "opt_state"))
         step_count = check_int("state_dict['step_count']", state_dict["step_count"])
-        extra = optional_mapping("state_dict['param_groups_opt_states']",
-                                 state_dict.get("param_groups_opt_states"))
+        extra = optional_mapping(
+            "state_dict['param_groups_opt_states']", state_dict.get("param_groups_opt_states")
+        )
         if len(extra) != len(self.param_groups) - 1:
-            raise ValueError(f"state_dict['param_groups_opt_states'] has {len(extra)} entries, "
-                             f"this optimizer has {len(self.param_groups) - 1} added parameter groups")
-        saved = [state_dict["opt_state"]] + [extra.get(str(i), extra.get(i)) for i in range(len(extra))]
+            raise ValueError(
+                f"state_dict['param_groups_opt_states'] has {len(extra)} entries, "
+                f"this optimizer has {len(self.param_groups) - 1} added parameter groups"
+            )
+        saved = [state_dict["opt_state"]] + [
+            extra.get(str(i), extra.get(i)) for i in range(len(extra))
+        ]
         targets = (self.opt_state, *self.param_groups_opt_states)
-        names = ["state_dict['opt_state']"] + [f"state_dict['param_groups_opt_states']['{i}']"
-                                               for i in range(len(extra))]
+        names = ["state_dict['opt_state']"] + [
+            f"state_dict['param_groups_opt_states']['{i}']" for i in range(len(extra))
+        ]
         new_states = [matching(n, s, t.value) for n, s, t in zip(names, saved, targets)]
         lrs = self._saved_lrs(state_dict)
         # everything is checked: now change state
@@ -367,13 +421,17 @@ class OptaxOptimizer:
             if "weight_decay" in entry:
                 saved = check_real(f"{name}['weight_decay']", entry["weight_decay"])
                 if _as_float(saved) != _as_float(g["weight_decay"]):  # float32 0.01 matches 0.01
-                    raise ValueError(f"{name}['weight_decay'] is {entry['weight_decay']!r}, this "
-                                     f"optimizer's group {i} has {g['weight_decay']!r}: build it "
-                                     f"with the same weight_decay")
+                    raise ValueError(
+                        f"{name}['weight_decay'] is {entry['weight_decay']!r}, this "
+                        f"optimizer's group {i} has {g['weight_decay']!r}: build it "
+                        f"with the same weight_decay"
+                    )
             if "lr" in entry:
                 lrs[i] = check_lr_value(f"{name}['lr']", scalar_of(f"{name}['lr']", entry["lr"]))
         if "lr" in state_dict:
-            lrs[0] = check_lr_value("state_dict['lr']", scalar_of("state_dict['lr']", state_dict["lr"]))
+            lrs[0] = check_lr_value(
+                "state_dict['lr']", scalar_of("state_dict['lr']", state_dict["lr"])
+            )
         return lrs
 
     def __repr__(self) -> str:

@@ -61,16 +61,30 @@ class SGD(OptaxOptimizer):
     [-0.44999998807907104, -0.44999998807907104]
     """
 
-    def __init__(self, lr: LR = 1e-3, momentum: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False, grad_clip_norm: Optional[float] = None,
-                 grad_clip_value: Optional[float] = None, *, donate_buffers: bool = False):
+    def __init__(
+        self,
+        lr: LR = 1e-3,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+    ):
         momentum = check_real("momentum", momentum, nonnegative=True)
         nesterov = check_bool("nesterov", nesterov)
         if nesterov and momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum=0")
-        super().__init__(lr=lr, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
-                         grad_clip_value=grad_clip_value, donate_buffers=donate_buffers,
-                         momentum=momentum, nesterov=nesterov)
+        super().__init__(
+            lr=lr,
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+            donate_buffers=donate_buffers,
+            momentum=momentum,
+            nesterov=nesterov,
+        )
 
     @staticmethod
     def chain(h: Hyperparameters) -> list:
@@ -95,14 +109,28 @@ class Adam(OptaxOptimizer):
     0.100000
     """
 
-    def __init__(self, lr: LR = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False,
-                 grad_clip_norm: Optional[float] = None, grad_clip_value: Optional[float] = None,
-                 *, donate_buffers: bool = False):
-        super().__init__(lr=lr, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
-                         grad_clip_value=grad_clip_value, donate_buffers=donate_buffers,
-                         betas=check_betas("betas", betas), eps=check_real("eps", eps, positive=True),
-                         amsgrad=check_bool("amsgrad", amsgrad))
+    def __init__(
+        self,
+        lr: LR = 1e-3,
+        betas: Tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+            donate_buffers=donate_buffers,
+            betas=check_betas("betas", betas),
+            eps=check_real("eps", eps, positive=True),
+            amsgrad=check_bool("amsgrad", amsgrad),
+        )
 
     @staticmethod
     def chain(h: Hyperparameters) -> list:
@@ -125,12 +153,26 @@ class AdamW(OptaxOptimizer):
     [0.949999988079071]
     """
 
-    def __init__(self, lr: LR = 1e-3, betas: Tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, grad_clip_norm: Optional[float] = None,
-                 grad_clip_value: Optional[float] = None, *, donate_buffers: bool = False):
-        super().__init__(lr=lr, weight_decay=weight_decay, grad_clip_norm=grad_clip_norm,
-                         grad_clip_value=grad_clip_value, donate_buffers=donate_buffers,
-                         betas=check_betas("betas", betas), eps=check_real("eps", eps, positive=True))
+    def __init__(
+        self,
+        lr: LR = 1e-3,
+        betas: Tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+            donate_buffers=donate_buffers,
+            betas=check_betas("betas", betas),
+            eps=check_real("eps", eps, positive=True),
+        )
 
     @staticmethod
     def chain(h: Hyperparameters) -> list:

@@ -60,17 +60,30 @@ class UpdateRule:
 
     __slots__ = ("chain", "h", "clip_norm", "clip_value", "tx", "lr_fn", "layouts", "_hash")
 
-    def __init__(self, chain: Callable[[Hyperparameters], list], h: Hyperparameters,
-                 clip_norm: Optional[float], clip_value: Optional[float],
-                 tx: Optional[optax.GradientTransformation], lr_fn: LRFunction,
-                 layouts: Sequence[tuple] = ()):
+    def __init__(
+        self,
+        chain: Callable[[Hyperparameters], list],
+        h: Hyperparameters,
+        clip_norm: Optional[float],
+        clip_value: Optional[float],
+        tx: Optional[optax.GradientTransformation],
+        lr_fn: LRFunction,
+        layouts: Sequence[tuple] = (),
+    ):
         self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
         self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
         self._hash = hash(self._key())
 
     def _key(self) -> tuple:
-        return (self.chain, self.h, self.clip_norm, self.clip_value, self.tx, self.lr_fn,
-                self.layouts)
+        return (
+            self.chain,
+            self.h,
+            self.clip_norm,
+            self.clip_value,
+            self.tx,
+            self.lr_fn,
+            self.layouts,
+        )
 
     def __eq__(self, other: Any) -> bool:
         return type(other) is type(self) and (other is self or other._key() == self._key())
@@ -79,9 +92,15 @@ class UpdateRule:
         return self._hash
 
     def replace(self, **changes: Any) -> "UpdateRule":
-        fields = dict(chain=self.chain, h=self.h, clip_norm=self.clip_norm,
-                      clip_value=self.clip_value, tx=self.tx, lr_fn=self.lr_fn,
-                      layouts=self.layouts)
+        fields = dict(
+            chain=self.chain,
+            h=self.h,
+            clip_norm=self.clip_norm,
+            clip_value=self.clip_value,
+            tx=self.tx,
+            lr_fn=self.lr_fn,
+            layouts=self.layouts,
+        )
         fields.update(changes)
         return UpdateRule(**fields)
 
@@ -113,8 +132,10 @@ def _check_grads(names: Tuple[str, ...], params: Sequence[Any], grads: Sequence[
             raise ValueError(f"grads{name} has tree structure {g_tree}, the parameter has {p_tree}")
         for pl, gl in zip(p_leaves, g_leaves):
             if jax.numpy.shape(pl) != jax.numpy.shape(gl):
-                raise ValueError(f"grads{name} has shape {jax.numpy.shape(gl)}, the parameter has "
-                                 f"shape {jax.numpy.shape(pl)}")
+                raise ValueError(
+                    f"grads{name} has shape {jax.numpy.shape(gl)}, the parameter has "
+                    f"shape {jax.numpy.shape(pl)}"
+                )
 
 
 def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_state):

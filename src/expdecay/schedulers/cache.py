@@ -44,7 +44,9 @@ class LRCache:
     def __init__(self, base_lrs: Sequence[float]):
         base = jnp.asarray(base_lrs, float_dtype())
         self.state = OptimState((base, base, _STALE))
-        self._block: Optional[Tuple[Any, int, np.ndarray]] = None  # (base array, first step, values)
+        self._block: Optional[Tuple[Any, int, np.ndarray]] = (
+            None  # (base array, first step, values)
+        )
 
     @property
     def base(self):

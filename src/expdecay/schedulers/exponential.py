@@ -26,15 +26,27 @@ LRs = Union[float, Sequence[float]]
 class _Exponential(LRScheduler):
     """``base_lr * rate ** (d / transition_steps)`` with ``d = max(step - transition_begin, 0)``."""
 
-    def __init__(self, base_lr: LRs, last_epoch: int, hyperparameters: Dict[str, Any], *,
-                 rate: float, transition_steps: int, transition_begin: int = 0,
-                 staircase: bool = False, end_value: Optional[float] = None,
-                 bound: Optional[str] = None, overflow_hint: Optional[str] = None):
+    def __init__(
+        self,
+        base_lr: LRs,
+        last_epoch: int,
+        hyperparameters: Dict[str, Any],
+        *,
+        rate: float,
+        transition_steps: int,
+        transition_begin: int = 0,
+        staircase: bool = False,
+        end_value: Optional[float] = None,
+        bound: Optional[str] = None,
+        overflow_hint: Optional[str] = None,
+    ):
         super().__init__(base_lr, last_epoch)
         self.hyperparameters = hyperparameters
         # device scalars, converted once: an evaluation then dispatches without converting numbers
-        self._core_args = tuple(None if a is None else jnp.asarray(a)
-                                for a in (rate, transition_steps, transition_begin, end_value))
+        self._core_args = tuple(
+            None if a is None else jnp.asarray(a)
+            for a in (rate, transition_steps, transition_begin, end_value)
+        )
         self._core_kwargs = {"staircase": staircase, "bound": bound}
         warn_if_overflows(self, rate, None if end_value is not None else overflow_hint)
 
@@ -93,13 +105,25 @@ class ExponentialDecayLR(_Exponential):
         transition_begin = check_int("transition_begin", transition_begin)
         staircase = check_bool("staircase", staircase)
         decay_rate, end_value, bound = check_decay("decay_rate", decay_rate, end_value)
-        hyperparameters = dict(decay_steps=decay_steps, decay_rate=decay_rate,
-                               transition_begin=transition_begin, staircase=staircase,
-                               end_value=end_value)
-        super().__init__(base_lr, last_epoch, hyperparameters, rate=decay_rate,
-                         transition_steps=decay_steps, transition_begin=transition_begin,
-                         staircase=staircase, end_value=end_value, bound=bound,
-                         overflow_hint="pass end_value to cap it")
+        hyperparameters = dict(
+            decay_steps=decay_steps,
+            decay_rate=decay_rate,
+            transition_begin=transition_begin,
+            staircase=staircase,
+            end_value=end_value,
+        )
+        super().__init__(
+            base_lr,
+            last_epoch,
+            hyperparameters,
+            rate=decay_rate,
+            transition_steps=decay_steps,
+            transition_begin=transition_begin,
+            staircase=staircase,
+            end_value=end_value,
+            bound=bound,
+            overflow_hint="pass end_value to cap it",
+        )
         warn_if_end_value_replaces_base_lr(self.base_lrs, decay_rate, end_value)
 
 
@@ -116,8 +140,14 @@ class ExponentialLR(_Exponential):
 
     def __init__(self, base_lr: LRs = 1e-3, gamma: float = 0.95, last_epoch: int = 0):
         gamma = check_real("gamma", gamma, positive=True)
-        super().__init__(base_lr, last_epoch, dict(gamma=gamma), rate=gamma, transition_steps=1,
-                         overflow_hint="use ExponentialDecayLR with end_value to cap it")
+        super().__init__(
+            base_lr,
+            last_epoch,
+            dict(gamma=gamma),
+            rate=gamma,
+            transition_steps=1,
+            overflow_hint="use ExponentialDecayLR with end_value to cap it",
+        )
 
 
 class StepLR(_Exponential):
@@ -131,10 +161,17 @@ class StepLR(_Exponential):
     step_size = Hyperparameter()
     gamma = Hyperparameter()
 
-    def __init__(self, base_lr: LRs = 1e-3, step_size: int = 30, gamma: float = 0.1,
-                 last_epoch: int = 0):
+    def __init__(
+        self, base_lr: LRs = 1e-3, step_size: int = 30, gamma: float = 0.1, last_epoch: int = 0
+    ):
         step_size = check_int("step_size", step_size, minimum=1)
         gamma = check_real("gamma", gamma, positive=True)
-        super().__init__(base_lr, last_epoch, dict(step_size=step_size, gamma=gamma), rate=gamma,
-                         transition_steps=step_size, staircase=True,
-                         overflow_hint="use ExponentialDecayLR with end_value to cap it")
+        super().__init__(
+            base_lr,
+            last_epoch,
+            dict(step_size=step_size, gamma=gamma),
+            rate=gamma,
+            transition_steps=step_size,
+            staircase=True,
+            overflow_hint="use ExponentialDecayLR with end_value to cap it",
+        )

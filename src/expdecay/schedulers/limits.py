@@ -80,7 +80,9 @@ def warn_if_overflows(scheduler: Any, rate: float, hint: Optional[str]) -> None:
         )
 
 
-def warn_if_end_value_replaces_base_lr(base_lrs: Sequence[float], decay_rate: float, end_value: Optional[float]) -> None:
+def warn_if_end_value_replaces_base_lr(
+    base_lrs: Sequence[float], decay_rate: float, end_value: Optional[float]
+) -> None:
     """Warn (:class:`EndValueWarning`) when ``end_value`` is the learning rate from step 0.
 
     That is when it is a lower bound (``decay_rate < 1``) above a group's
@@ -91,7 +93,11 @@ def warn_if_end_value_replaces_base_lr(base_lrs: Sequence[float], decay_rate: fl
         return
     f = float_dtype().type
     lower = decay_rate < 1
-    groups = [i for i, base in enumerate(base_lrs) if (f(end_value) > f(base) if lower else f(end_value) < f(base))]
+    groups = [
+        i
+        for i, base in enumerate(base_lrs)
+        if (f(end_value) > f(base) if lower else f(end_value) < f(base))
+    ]
     if not groups:
         return
     side, bound = ("above", "a lower") if lower else ("below", "an upper")

@@ -28,12 +28,20 @@ class MultiStepLR(LRScheduler):
     milestones = Hyperparameter()
     gamma = Hyperparameter()
 
-    def __init__(self, base_lr: LRs = 1e-3, milestones: Sequence[int] = (30, 60, 90),
-                 gamma: float = 0.1, last_epoch: int = 0):
+    def __init__(
+        self,
+        base_lr: LRs = 1e-3,
+        milestones: Sequence[int] = (30, 60, 90),
+        gamma: float = 0.1,
+        last_epoch: int = 0,
+    ):
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
-            raise TypeError(f"milestones must be a sequence of non-negative integers, "
-                            f"got {milestones!r}")
-        milestones = tuple(sorted(check_int(f"milestones[{i}]", m) for i, m in enumerate(milestones)))
+            raise TypeError(
+                f"milestones must be a sequence of non-negative integers, got {milestones!r}"
+            )
+        milestones = tuple(
+            sorted(check_int(f"milestones[{i}]", m) for i, m in enumerate(milestones))
+        )
         gamma = check_real("gamma", gamma, positive=True)
         super().__init__(base_lr, last_epoch)
         self.hyperparameters = dict(milestones=milestones, gamma=gamma)
@@ -55,16 +63,23 @@ class ConstantLR(LRScheduler):
     factor = Hyperparameter()
     total_iters = Hyperparameter()
 
-    def __init__(self, base_lr: LRs = 1e-3, factor: float = 1.0 / 3, total_iters: int = 5,
-                 last_epoch: int = 0):
+    def __init__(
+        self,
+        base_lr: LRs = 1e-3,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = 0,
+    ):
         factor = check_real("factor", factor, nonnegative=True)
         total_iters = check_int("total_iters", total_iters)
         super().__init__(base_lr, last_epoch)
         with np.errstate(over="ignore"):  # an overflow is the error reported below
             scaled = np.asarray(self.base_lrs, float_dtype()) * np.asarray(factor, float_dtype())
         if not np.all(np.isfinite(scaled)):
-            raise ValueError(f"factor={factor!r} times base_lr overflows "
-                             f"{np.dtype(float_dtype()).name}: got {factor!r}")
+            raise ValueError(
+                f"factor={factor!r} times base_lr overflows "
+                f"{np.dtype(float_dtype()).name}: got {factor!r}"
+            )
         self.hyperparameters = dict(factor=factor, total_iters=total_iters)
 
     def schedule(self, steps, base_lrs):

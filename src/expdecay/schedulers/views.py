@@ -22,8 +22,11 @@ class Hyperparameter:
     would silently train on the old value. Build a new object instead.
     """
 
-    def __init__(self, advice: str = "build a new scheduler, or use load_state_dict / step(epoch) "
-                                     "to change its state"):
+    def __init__(
+        self,
+        advice: str = "build a new scheduler, or use load_state_dict / step(epoch) "
+        "to change its state",
+    ):
         self.advice = advice
 
     def __set_name__(self, owner, name):
@@ -61,8 +64,10 @@ class CurrentLRs:
         if not is_tracer(values):
             values = check_lrs("current_lrs", values)
             if len(values) != scheduler.num_groups:
-                raise ValueError(f"current_lrs needs one value per parameter group "
-                                 f"({scheduler.num_groups}), got {len(values)}: {values!r}")
+                raise ValueError(
+                    f"current_lrs needs one value per parameter group "
+                    f"({scheduler.num_groups}), got {len(values)}: {values!r}"
+                )
         scheduler.override_lrs(values)
 
 
@@ -77,8 +82,9 @@ class BaseLRs(list):
         values = list(self)
         values[index] = value
         if len(values) != len(self):
-            raise ValueError(f"base_lrs[{index!r}] = {value!r} would change the number of "
-                             f"parameter groups")
+            raise ValueError(
+                f"base_lrs[{index!r}] = {value!r} would change the number of parameter groups"
+            )
         self._scheduler.base_lrs = values  # validates before anything changes
         super().__setitem__(slice(None), list(self._scheduler.base_lrs))
 
