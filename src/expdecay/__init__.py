@@ -6,7 +6,7 @@
 (0, 0.1)
 """
 
-from .functional import exponential_decay
+from .functional import exponential_decay, join_schedules, linear_schedule, warmup_exponential_decay_schedule
 from .scheduler import (
     ConstantLR,
     ExponentialDecayLR,
@@ -26,6 +26,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "exponential_decay",
+    "linear_schedule",
+    "join_schedules",
+    "warmup_exponential_decay_schedule",
     "LRScheduler",
     "ExponentialDecayLR",
     "ExponentialLR",
