@@ -6,7 +6,12 @@
 (0, 0.1)
 """
 
-from .functional import exponential_decay
+from .functional import (
+    exponential_decay,
+    join_schedules,
+    linear_schedule,
+    warmup_exponential_decay_schedule,
+)
 from .checkpoint import StateDictKeyError
 from .schedulers import (
     ConstantLR,
@@ -28,6 +33,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "exponential_decay",
+    "linear_schedule",
+    "join_schedules",
+    "warmup_exponential_decay_schedule",
     "LRScheduler",
     "LRFunction",
     "ExponentialDecayLR",

@@ -32,6 +32,7 @@ __all__ = [
     "float_dtype",
     "check_decay",
     "check_init_values",
+    "check_values",
     "next_step",
 ]
 
@@ -217,10 +218,12 @@ def check_epoch(name: str, value: Any) -> Any:
     return value
 
 
-def check_init_values(name: str, value: Any) -> Any:
-    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` (tracers pass).
+def check_values(name: str, value: Any, *, nonnegative: bool = True) -> Any:
+    """Validate one value or a 1-D vector of them (one per parameter group); tracers pass through.
 
-    Returns a Python float, or a float64 numpy vector for a vector.
+    A vector comes back as a float64 numpy array; a scalar comes back as given
+    (after :func:`~expdecay.validation.check_real`), so host arithmetic on it
+    is the arithmetic optax does on the same object.
     """
     if is_tracer(value):
         return value
@@ -230,13 +233,27 @@ def check_init_values(name: str, value: Any) -> Any:
         if not items:
             raise ValueError(f"{name} must not be an empty list, got {value!r}")
         for i, item in enumerate(items):
-            check_real(f"{name}[{i}]", item, nonnegative=True)
+            check_real(f"{name}[{i}]", item, nonnegative=nonnegative)
         return np.asarray([float(v) for v in items])
     if arr is not None and arr.ndim > 1:
         raise ValueError(
             f"{name} must be a number or a 1-D vector, got an array of shape {arr.shape}"
         )
-    return check_real(name, value, nonnegative=True)
+    check_real(name, value, nonnegative=nonnegative)
+    return value
+
+
+def check_init_values(name: str, value: Any) -> Any:
+    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` (tracers pass).
+
+    Returns a Python float, or a float64 numpy vector for a vector.
+    """
+    value = check_values(name, value)
+    return (
+        value
+        if isinstance(value, np.ndarray) or is_tracer(value)
+        else float(check_real(name, value))
+    )
 
 
 def check_decay(rate_name: str, rate: Any, end_value: Any) -> tuple:

@@ -2,10 +2,20 @@
 
 Nothing here reads or writes a :class:`brainstate.State`; every function is a
 pure function of arrays, the same eagerly, under ``jit``, ``vmap`` and
-``scan``. :func:`exponential_decay` is a drop-in for
-:func:`optax.exponential_decay`.
+``scan``. :func:`exponential_decay`, :func:`linear_schedule`,
+:func:`join_schedules` and :func:`warmup_exponential_decay_schedule` are
+drop-ins for optax's functions of the same names.
 """
 
 from .exponential import constant_values, exponential_decay, exponential_values, multistep_values
+from .piecewise import join_schedules, linear_schedule, warmup_exponential_decay_schedule
 
-__all__ = ["exponential_decay", "exponential_values", "multistep_values", "constant_values"]
+__all__ = [
+    "exponential_decay",
+    "linear_schedule",
+    "join_schedules",
+    "warmup_exponential_decay_schedule",
+    "exponential_values",
+    "multistep_values",
+    "constant_values",
+]

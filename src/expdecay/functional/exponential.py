@@ -152,6 +152,50 @@ def constant_values(count, init_values, factor, total_iters):
     return init_values * _outer(scale, init_values)
 
 
+def host_count(count: Any) -> Any:
+    """``count`` for optax's arithmetic: lists and tuples become numpy arrays, all else is unchanged.
+
+    optax subtracts and divides a count with Python's operators, so a Python
+    or numpy count is computed on the host (numpy promotes integers to float64
+    for a division) and a JAX array on the device (float32, where XLA may
+    multiply by a reciprocal instead of dividing). Reproducing optax bit for
+    bit means doing the same, so every schedule here looks at this first.
+    """
+    return np.asarray(count) if isinstance(count, (list, tuple)) else count
+
+
+def on_host(count: Any) -> bool:
+    """True for a Python or numpy count (not a JAX array or tracer)."""
+    return not isinstance(count, jax.Array)
+
+
+@partial(jax.jit, static_argnames=("bound",))
+def _values_from_exponent(p, init_values, decay_rate, end_value=None, *, bound=None):
+    """``init * rate ** p`` for an exponent ``p`` computed on the host, clipped by ``end_value``."""
+    return _scale(init_values, decay_rate, jnp.asarray(p, float_dtype()), end_value, bound, False)
+
+
+def _host_exponent(count, transition_steps, transition_begin, staircase):
+    """optax's exponent for a Python or numpy count, computed on the host as optax computes it.
+
+    ``count - transition_begin`` and its division by ``transition_steps`` use
+    Python/numpy arithmetic, as in optax: integers divide in float64 and the
+    quotient is rounded once to the float the schedule uses, which for counts
+    below ``2**53`` is the correctly rounded float32 quotient. Staircase mode
+    divides integers exactly instead (optax floors the float32-rounded float64
+    quotient, one stair early at some counts of ``2**24`` and beyond); for
+    float counts it floors the rounded quotient, as optax does.
+    """
+    d = count - transition_begin
+    if np.issubdtype(np.asarray(d).dtype, np.integer):
+        d = np.maximum(d, 0)
+        if staircase:
+            return np.asarray(d // transition_steps).astype(float_dtype())
+        return np.asarray(d / transition_steps).astype(float_dtype())
+    p = np.asarray(np.maximum(d, 0) / transition_steps).astype(float_dtype())
+    return np.floor(p) if staircase else p
+
+
 def exponential_decay(
     init_value: ArrayLike,
     transition_steps: int,
@@ -189,19 +233,29 @@ def exponential_decay(
     Returns:
       A pure, jit/vmap/grad-safe function of the step count.
 
-    Values equal ``optax.exponential_decay`` bitwise (float32) for every integer
-    count below ``2**24``, in every context: eagerly, under ``jit`` and under
-    ``vmap``, this function lets XLA compile the same operations it compiles for
-    optax (including its rewrite of a division by a constant into a
-    multiplication by the reciprocal under ``jit``, which makes optax's jitted
-    values differ from its eager ones in the last bit at some counts). The
-    schedulers instead divide exactly in every context, so their eager and
-    compiled values are identical (see :func:`exponential_values`).
-    Where this differs from optax:
+    Values equal ``optax.exponential_decay`` bitwise (float32) for every count
+    type and every integer count below ``2**24``, in every context, except on
+    the staircase (below). The count is handled as optax handles it: a Python
+    or numpy count (int32 or int64, scalar or array; a list becomes a numpy
+    array) is subtracted and divided on the host, where numpy divides integers
+    in float64 before JAX rounds the quotient to float32; a JAX array or tracer
+    is divided in float32 by XLA, which compiles the same operations it
+    compiles for optax (including its rewrite of a division by a constant or a
+    broadcast scalar into a multiplication by the reciprocal, in arrays and
+    under ``jit``, which makes optax's compiled values differ from its eager
+    ones in the last bit at some counts). The schedulers instead divide exactly
+    in every context, so their eager and compiled values are identical (see
+    :func:`exponential_values`). Where this differs from optax:
 
-    * staircase mode divides integers, so it stays exact at every count;
-      optax divides in float32, which rounds up to the next stair at some
-      counts of ``2**24`` and beyond;
+    * staircase mode divides integers, so it stays on the exact stair at every
+      count. optax floors a float32 quotient: where XLA multiplies by the
+      rounded reciprocal (arrays, ``jit``), ``(k * transition_steps) *
+      float32(1 / transition_steps)`` can round to just below ``k``, a stair
+      late (``transition_steps=63558`` at count 63558 under ``jit``); and at
+      counts of about ``2**23`` and beyond the rounded quotient can reach the
+      next integer early (float32 counts above ``2**24`` are not even exact).
+      A Python or numpy count, divided in float64, is on the right stair
+      below ``2**24`` and can be a stair early beyond;
     * a zero ``init_value`` stays zero where a growing rate overflows to inf
       (optax gives ``0 * inf = NaN``);
     * invalid arguments raise ``ValueError``/``TypeError`` instead of being
@@ -225,6 +279,10 @@ def exponential_decay(
     decay_rate, end_value, bound = check_decay("decay_rate", decay_rate, end_value)
 
     def schedule(count):
+        count = host_count(count)
+        if on_host(count):
+            p = _host_exponent(count, transition_steps, transition_begin, staircase)
+            return _values_from_exponent(p, init, decay_rate, end_value, bound=bound)
         return exponential_values(
             count,
             init,
