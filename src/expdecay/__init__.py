@@ -9,14 +9,19 @@
 from .functional import exponential_decay
 from .checkpoint import StateDictKeyError
 from .schedulers import (
+    ChainedScheduler,
     ConstantLR,
     ExponentialDecayLR,
     ExponentialLR,
     LearningRateOverflowWarning,
+    LinearLR,
     LRFunction,
     LRScheduler,
     MultiStepLR,
+    NotASchedulerError,
+    SequentialLR,
     StepLR,
+    WarmupScheduler,
 )
 from .optim import SGD, Adam, AdamW, OptaxOptimizer
 from .diagnostics import count_compilations
@@ -34,6 +39,11 @@ __all__ = [
     "StepLR",
     "MultiStepLR",
     "ConstantLR",
+    "LinearLR",
+    "WarmupScheduler",
+    "SequentialLR",
+    "ChainedScheduler",
+    "NotASchedulerError",
     "OptimState",
     "OptaxOptimizer",
     "SGD",

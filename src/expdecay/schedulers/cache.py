@@ -9,20 +9,36 @@ Two caches, each for a measured reason, and nothing else:
   belong to, so a compiled step sees them (:class:`~.protocol.ClosedForm`
   reads ``current_lrs`` when ``tag == epoch``). One state for all three: a
   ``jit`` step threads one value instead of three, which made a compiled step
-  as fast as braintools' (it was 9 % slower).
+  as fast as braintools' (it was 9 % slower). Composite schedulers keep the
+  same state for their own overrides.
 * **The host block.** An eager read outside ``jit`` evaluates the next
-  :data:`HOST_BLOCK` steps in one dispatch and serves later reads from that
-  numpy block. One evaluation costs about 34 us whether it covers 1 step or
-  256, so a loop that steps and reads costs about 11 us per step instead of
-  one dispatch (30-40 us): this is what makes ``step()`` + read 7-9x
-  (1 group) and 26x (8 groups) faster than braintools. The values are the
-  ones a one-step evaluation gives (the division is exact elementwise).
+  :data:`HOST_BLOCK` steps in one dispatch (``lr_fn.at``) and serves later
+  reads from that numpy block. One evaluation costs about 34 us whether it
+  covers 1 step or 256, so a loop that steps and reads costs about 11 us per
+  step instead of one dispatch (30-40 us): this is what makes ``step()`` +
+  read 7-9x (1 group) and 26x (8 groups) faster than braintools. The values
+  are the ones a one-step evaluation gives (the division is exact
+  elementwise).
+
+  The block is valid for any scheduler in the protocol, composites included,
+  because it is keyed on what ``at`` reads, not on the scheduler: it was
+  computed from one state, and it serves a later state when
+  ``lr_fn.at_key`` of both is the same (the same base-LR arrays, by
+  identity; the block keeps its state alive so identities are not reused)
+  and ``lr_fn.plain`` holds for the later one (no override, and every child
+  of a composite at the step that plain stepping gives it). Otherwise (a
+  composite's child stepped on its own, a braintools-style ``get_lr``) the
+  read is one direct evaluation of ``lr_fn``, compiled once per function.
+  Stepping a composite is Python only (its children's ``step`` writes their
+  counters), so a composite's step + read costs no dispatch per child.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Optional, Sequence, Tuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -30,10 +46,22 @@ from ..states import OptimState
 from ..validation import float_dtype, is_tracer, max_step
 from .protocol import LRFunction
 
-__all__ = ["HOST_BLOCK", "LRCache"]
+__all__ = ["HOST_BLOCK", "LRCache", "evaluate", "evaluate_at"]
 
 HOST_BLOCK = 256  # steps per eager evaluation: one call costs about the same up to here
 _STALE = -1  # tag meaning "no override"
+
+
+@partial(jax.jit, static_argnums=0)
+def evaluate(fn: LRFunction, state: Any) -> jax.Array:
+    """``fn(state)`` in one dispatch (one compilation per function and state structure)."""
+    return fn(state)
+
+
+@partial(jax.jit, static_argnums=0)
+def evaluate_at(fn: LRFunction, state: Any, steps: Any) -> Optional[jax.Array]:
+    """``fn.at(state, steps)`` in one dispatch, or ``None`` for a function without a closed form."""
+    return fn.at(state, steps)
 
 
 class LRCache:
@@ -44,7 +72,8 @@ class LRCache:
     def __init__(self, base_lrs: Sequence[float]):
         base = jnp.asarray(base_lrs, float_dtype())
         self.state = OptimState((base, base, _STALE))
-        self._block: Optional[Tuple[Any, int, np.ndarray]] = None  # (base array, first step, values)
+        # (at_key, first step, values, the state they were computed from: keeps the ids alive)
+        self._block: Optional[Tuple[tuple, int, np.ndarray, Any]] = None
 
     @property
     def base(self):
@@ -62,21 +91,29 @@ class LRCache:
         self.state.value = (base, jnp.asarray(values, float_dtype()).reshape(current.shape), epoch)
 
     def clear_override(self) -> None:
-        base, current, _ = self.state.value
-        self.state.value = (base, current, _STALE)
+        """Drop an override (writes the state only when there is one, or when it is traced)."""
+        base, current, tag = self.state.value
+        if is_tracer(tag) or int(tag) != _STALE:
+            self.state.value = (base, current, _STALE)
 
-    def read(self, fn: LRFunction, epoch: Any) -> Any:
-        """The learning rates at ``epoch``: traced inside ``jit``, a numpy array eagerly."""
-        state = (epoch, self.state.value)
-        base, current, tag = state[1]
+    def read(self, fn: LRFunction, state: Any) -> Any:
+        """The learning rates ``fn(state)``: traced inside ``jit``, a numpy array eagerly.
+
+        ``state`` is the scheduler's ``lr_state()``, which starts with
+        ``(epoch, self.state.value)``.
+        """
+        epoch, (base, current, tag) = state[0], state[1]
         if is_tracer(epoch) or is_tracer(tag):
             return fn(state)
         epoch = int(epoch)
         if int(tag) == epoch:
             return np.asarray(current)
+        key = fn.at_key(state) if fn.plain(state) else None
+        if key is None:
+            return np.asarray(evaluate(fn, state))
         block = self._block
-        if block is None or block[0] is not base or not 0 <= epoch - block[1] < len(block[2]):
+        if block is None or block[0] != key or not 0 <= epoch - block[1] < len(block[2]):
             steps = np.arange(epoch, min(epoch + HOST_BLOCK, max_step() + 1))
-            block = (base, epoch, np.asarray(fn.at(state, steps)))
+            block = (key, epoch, np.asarray(evaluate_at(fn, state, steps)), state)
             self._block = block
         return block[2][epoch - block[1]]

@@ -1,0 +1,149 @@
+"""The pure functions of the composite schedulers: their children's functions, composed.
+
+A composite's state is ``(epoch, (base_lrs, current_lrs, tag), children)``:
+its own step count, its own override state (:mod:`.cache`) and the tuple of
+its children's states. Its function evaluates its children's functions over
+their states, so an optimizer evaluates a composite, however deeply nested, in
+its one compiled update, and its key is built from its children's functions:
+equal composites share that compilation.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any, Sequence, Tuple
+
+import jax
+import jax.numpy as jnp
+
+from .protocol import LRFunction
+
+__all__ = ["Sequential", "Chain", "factor"]
+
+
+def _own(state: Any, value: jax.Array) -> jax.Array:
+    """``value``, or the composite's own override when one is set at this step."""
+    epoch, (_, current, tag) = state[0], state[1]
+    return jnp.where(tag == epoch, current, value)
+
+
+def factor(lrs: Any, base: Any) -> jax.Array:
+    """``lrs / base``, and ``0`` where ``base == 0`` (braintools' ChainedScheduler factor)."""
+    nonzero = base != 0
+    return jnp.where(nonzero, lrs / jnp.where(nonzero, base, 1), 0)
+
+
+class _Composite(LRFunction):
+    """The part shared by the composites: children, base LRs, closed-form flag."""
+
+    __slots__ = ("children", "closed_form")
+
+    def __init__(self, key: Any, children: Sequence[LRFunction]):
+        super().__init__(key)
+        self.children: Tuple[LRFunction, ...] = tuple(children)
+        self.closed_form = all(f.closed_form for f in self.children)
+
+    def base(self, state):
+        return state[1][0]
+
+
+class Sequential(_Composite):
+    """``SequentialLR``: the function of the child whose phase the epoch is in.
+
+    Child ``i`` is active from ``milestones[i - 1]`` (``0`` for the first) up
+    to the next milestone; its learning rates are its own function of its own
+    state. In closed form (:meth:`at`) child ``i`` is at step
+    ``epoch - milestones[i - 1]``, where stepping the composite puts it.
+    """
+
+    __slots__ = ("milestones", "offsets")
+
+    def __init__(self, children: Sequence[LRFunction], milestones: Sequence[int]):
+        self.milestones = tuple(milestones)
+        self.offsets = (0,) + self.milestones
+        super().__init__((tuple(children), self.milestones), children)
+
+    def index(self, epochs: Any) -> jax.Array:
+        """The active child at each of ``epochs`` (``searchsorted(milestones, side='right')``)."""
+        epochs = jnp.asarray(epochs)
+        milestones = jnp.asarray(self.milestones, dtype=epochs.dtype)
+        return (epochs[..., None] >= milestones).sum(-1).astype(epochs.dtype)
+
+    def _select(self, epochs: Any, values: Sequence[jax.Array]) -> jax.Array:
+        stacked = jnp.stack(values)  # (children, *epochs.shape, groups)
+        index = self.index(epochs)
+        index = index.reshape((1,) + index.shape + (1,))
+        return jnp.take_along_axis(stacked, index, axis=0)[0]
+
+    def __call__(self, state):
+        epoch, _, kids = state
+        values = [f(k) for f, k in zip(self.children, kids)]
+        return _own(state, self._select(epoch, values))
+
+    def at(self, state, steps):
+        if not self.closed_form:
+            return None
+        steps = jnp.asarray(steps)
+        values = [f.at(k, jnp.maximum(steps - offset, 0))
+                  for f, k, offset in zip(self.children, state[2], self.offsets)]
+        return self._select(steps, values)
+
+    def at_key(self, state):
+        if not self.closed_form:
+            return None
+        return tuple(f.at_key(k) for f, k in zip(self.children, state[2]))
+
+    def plain(self, state):
+        epoch, (_, _, tag), kids = state
+        epoch = int(epoch)
+        if int(tag) == epoch:
+            return False
+        i = bisect.bisect_right(self.milestones, epoch)
+        f, k = self.children[i], kids[i]
+        return f.plain(k) and int(k[0]) == epoch - self.offsets[i]
+
+
+class Chain(_Composite):
+    """``ChainedScheduler``: its base LRs times the product of each child's ``lr / base_lr``.
+
+    In closed form (:meth:`at`) each child keeps the distance between its
+    step count and the composite's, as stepping the composite does (steps
+    before a child's 0 read as 0).
+    """
+
+    __slots__ = ()
+
+    def __init__(self, children: Sequence[LRFunction]):
+        super().__init__(tuple(children), children)
+
+    def _product(self, base: Any, values: Sequence[jax.Array], kids: Sequence[Any]) -> jax.Array:
+        for f, v, k in zip(self.children, values, kids):
+            base = base * factor(v, f.base(k))
+        return base
+
+    def __call__(self, state):
+        _, own, kids = state
+        values = [f(k) for f, k in zip(self.children, kids)]
+        return _own(state, self._product(own[0], values, kids))
+
+    def at(self, state, steps):
+        if not self.closed_form:
+            return None
+        epoch, own, kids = state
+        steps = jnp.asarray(steps)
+        values = [f.at(k, jnp.maximum(steps + (k[0] - epoch), 0)) for f, k in zip(self.children, kids)]
+        value = self._product(own[0], values, kids)
+        return jnp.broadcast_to(value, steps.shape + own[0].shape)
+
+    def at_key(self, state):
+        if not self.closed_form:
+            return None
+        epoch, own, kids = state
+        epoch = int(epoch)
+        return (id(own[0]),) + tuple((f.at_key(k), int(k[0]) - epoch)
+                                     for f, k in zip(self.children, kids))
+
+    def plain(self, state):
+        epoch, (_, _, tag), kids = state
+        return int(tag) != int(epoch) and all(f.plain(k) for f, k in zip(self.children, kids))
+
