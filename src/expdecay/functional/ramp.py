@@ -22,10 +22,21 @@ __all__ = ["linear_factor_values", "warmup_values"]
 
 
 def _fraction(count, total):
-    """``clip(count / total, 0, 1)`` as a per-count column, ``1`` where ``total == 0``."""
+    """``clip(count / total, 0, 1)``, ``1`` where ``total == 0``; the same bits in every context.
+
+    The division is an IEEE division eagerly, under ``jit``, in ``for_loop``
+    and for a whole block of counts alike: XLA would otherwise turn a division
+    by a broadcast scalar into a multiplication by its reciprocal in some of
+    these contexts (1 ulp off), so the divisor gets the numerator's full shape
+    behind an optimization barrier (the technique of ``exponential_values``).
+    The learning rate a compiled update applies is then bit for bit the one an
+    eager read reports.
+    """
     dtype = float_dtype()
-    count = jnp.asarray(count)
-    t = jnp.clip(count.astype(dtype) / jnp.maximum(total, 1).astype(dtype), 0.0, 1.0)
+    numerator = jnp.asarray(count).astype(dtype)
+    (denominator,) = jax.lax.optimization_barrier(
+        (numerator * 0 + jnp.maximum(total, 1).astype(dtype),))
+    t = jnp.clip(numerator / denominator, 0.0, 1.0)
     return jnp.where(total == 0, jnp.ones_like(t), t)
 
 
