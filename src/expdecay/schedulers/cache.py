@@ -28,17 +28,18 @@ Two caches, each for a measured reason, and nothing else:
   and ``lr_fn.plain`` holds for the later one (no override, and every child
   of a composite at the step that plain stepping gives it). Otherwise (a
   composite's child stepped on its own, a braintools-style ``get_lr``) the
-  read is one direct evaluation of ``lr_fn``, compiled once per function.
+  read is a direct evaluation of ``lr_fn``. Nothing is compiled per
+  scheduler: a leaf's ``at`` is one call of a jitted function of its
+  hyperparameters (arrays), and a composite's runs its children's ``at`` and
+  a few array operations once per block.
   Stepping a composite is Python only (its children's ``step`` writes their
   counters), so a composite's step + read costs no dispatch per child.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, Optional, Sequence, Tuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -46,22 +47,10 @@ from ..states import OptimState
 from ..validation import float_dtype, is_tracer, max_step
 from .protocol import LRFunction
 
-__all__ = ["HOST_BLOCK", "LRCache", "evaluate", "evaluate_at"]
+__all__ = ["HOST_BLOCK", "LRCache"]
 
 HOST_BLOCK = 256  # steps per eager evaluation: one call costs about the same up to here
 _STALE = -1  # tag meaning "no override"
-
-
-@partial(jax.jit, static_argnums=0)
-def evaluate(fn: LRFunction, state: Any) -> jax.Array:
-    """``fn(state)`` in one dispatch (one compilation per function and state structure)."""
-    return fn(state)
-
-
-@partial(jax.jit, static_argnums=0)
-def evaluate_at(fn: LRFunction, state: Any, steps: Any) -> Optional[jax.Array]:
-    """``fn.at(state, steps)`` in one dispatch, or ``None`` for a function without a closed form."""
-    return fn.at(state, steps)
 
 
 class LRCache:
@@ -110,10 +99,10 @@ class LRCache:
             return np.asarray(current)
         key = fn.at_key(state) if fn.plain(state) else None
         if key is None:
-            return np.asarray(evaluate(fn, state))
+            return np.asarray(fn(state))
         block = self._block
         if block is None or block[0] != key or not 0 <= epoch - block[1] < len(block[2]):
             steps = np.arange(epoch, min(epoch + HOST_BLOCK, max_step() + 1))
-            block = (key, epoch, np.asarray(evaluate_at(fn, state, steps)), state)
+            block = (key, epoch, np.asarray(fn.at(state, steps)), state)
             self._block = block
         return block[2][epoch - block[1]]

@@ -28,9 +28,20 @@ def _own(state: Any, value: jax.Array) -> jax.Array:
 
 
 def factor(lrs: Any, base: Any) -> jax.Array:
-    """``lrs / base``, and ``0`` where ``base == 0`` (braintools' ChainedScheduler factor)."""
+    """``lrs / base``, and ``0`` where ``base == 0`` (braintools' ChainedScheduler factor).
+
+    An IEEE division in every context: under ``jit`` a base learning rate
+    that only is read is a constant of the compiled program, and XLA would
+    turn the division by it into a multiplication by its reciprocal and fold
+    that into the next product (``base * (lr / base)`` becomes ``lr``), so a
+    compiled update would differ in the last bit from what an eager read
+    reports. The divisor therefore goes behind an optimization barrier with
+    the numerator's shape (the technique of ``exponential_values``).
+    """
     nonzero = base != 0
-    return jnp.where(nonzero, lrs / jnp.where(nonzero, base, 1), 0)
+    divisor = jnp.broadcast_to(jnp.where(nonzero, base, 1), jnp.shape(lrs))
+    (divisor,) = jax.lax.optimization_barrier((divisor,))
+    return jnp.where(nonzero, lrs / divisor, 0)
 
 
 class _Composite(LRFunction):

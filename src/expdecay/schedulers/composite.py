@@ -26,7 +26,6 @@ from ..checkpoint import require, scalar_of
 from ..validation import (check_epoch, check_int, check_lrs, check_milestones, float_dtype,
                           is_tracer, next_step)
 from .base import LRScheduler
-from .cache import evaluate, evaluate_at
 from .composed import Chain, Sequential, factor
 from .protocol import LRFunction
 from .views import Hyperparameter
@@ -86,7 +85,7 @@ class _CompositeSource:
         return self._scheduler._cache.read(self.fn, self.state())
 
     def at(self, steps):
-        values = evaluate_at(self.fn, self.state(), steps)
+        values = self.fn.at(self.state(), steps)
         return self._scheduler._stepped_at(np.asarray(steps)) if values is None else values
 
 
@@ -128,7 +127,7 @@ class _Composite(LRScheduler):
     def get_lr(self) -> list:
         """The learning rates its children give now (without a manual override of its own)."""
         epoch, (base, current, _), kids = self.lr_state()
-        values = evaluate(self.lr_fn, (epoch, (base, current, -1), kids))
+        values = self.lr_fn((epoch, (base, current, -1), kids))
         return list(values) if is_tracer(values) else np.asarray(values).tolist()
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
