@@ -25,10 +25,11 @@ Two caches, each for a measured reason, and nothing else:
   computed from one state, and it serves a later state when
   ``lr_fn.at_key`` of both is the same (the same base-LR arrays, by
   identity; the block keeps its state alive so identities are not reused)
-  and ``lr_fn.plain`` holds for the later one (no override, and every child
-  of a composite at the step that plain stepping gives it). Otherwise (a
-  composite's child stepped on its own, a braintools-style ``get_lr``) the
-  read is a direct evaluation of ``lr_fn``. Nothing is compiled per
+  and ``lr_fn.position`` of the later one is a step of the block (``None``
+  while an override is in effect, or while a composite's child is not where
+  stepping the composite puts it). Otherwise (a composite's child stepped on
+  its own, a braintools-style ``get_lr``) the read is a direct evaluation of
+  ``lr_fn``. Nothing is compiled per
   scheduler: a leaf's ``at`` is one call of a jitted function of its
   hyperparameters (arrays), and a composite's runs its children's ``at`` and
   a few array operations once per block.
@@ -97,12 +98,13 @@ class LRCache:
         epoch = int(epoch)
         if int(tag) == epoch:
             return np.asarray(current)
-        key = fn.at_key(state) if fn.plain(state) else None
+        position = fn.position(state)
+        key = None if position is None else fn.at_key(state)
         if key is None:
             return np.asarray(fn(state))
         block = self._block
-        if block is None or block[0] != key or not 0 <= epoch - block[1] < len(block[2]):
-            steps = np.arange(epoch, min(epoch + HOST_BLOCK, max_step() + 1))
-            block = (key, epoch, np.asarray(fn.at(state, steps)), state)
+        if block is None or block[0] != key or not 0 <= position - block[1] < len(block[2]):
+            steps = np.arange(position, min(position + HOST_BLOCK, max_step() + 1))
+            block = (key, position, np.asarray(fn.at(state, steps)), state)
             self._block = block
-        return block[2][epoch - block[1]]
+        return block[2][position - block[1]]

@@ -63,8 +63,8 @@ class Sequential(_Composite):
 
     Child ``i`` is active from ``milestones[i - 1]`` (``0`` for the first) up
     to the next milestone; its learning rates are its own function of its own
-    state. In closed form (:meth:`at`) child ``i`` is at step
-    ``epoch - milestones[i - 1]``, where stepping the composite puts it.
+    state. In closed form (:meth:`at`) the value at ``s`` is the active
+    child's at ``s - milestones[i - 1]``, where ``step(s)`` puts it.
     """
 
     __slots__ = ("milestones", "offsets")
@@ -104,22 +104,22 @@ class Sequential(_Composite):
             return None
         return tuple(f.at_key(k) for f, k in zip(self.children, state[2]))
 
-    def plain(self, state):
+    def position(self, state):
         epoch, (_, _, tag), kids = state
         epoch = int(epoch)
         if int(tag) == epoch:
-            return False
+            return None
         i = bisect.bisect_right(self.milestones, epoch)
-        f, k = self.children[i], kids[i]
-        return f.plain(k) and int(k[0]) == epoch - self.offsets[i]
+        return epoch if self.children[i].position(kids[i]) == epoch - self.offsets[i] else None
 
 
 class Chain(_Composite):
     """``ChainedScheduler``: its base LRs times the product of each child's ``lr / base_lr``.
 
-    In closed form (:meth:`at`) each child keeps the distance between its
-    step count and the composite's, as stepping the composite does (steps
-    before a child's 0 read as 0).
+    Its own step count does not enter the value (as in braintools). In closed
+    form (:meth:`at`) the value at ``s`` has every child at ``s``, where
+    ``step(s)`` puts them; its :meth:`position` is the step its children
+    share (``step()`` advances them together), ``None`` when they differ.
     """
 
     __slots__ = ()
@@ -140,21 +140,22 @@ class Chain(_Composite):
     def at(self, state, steps):
         if not self.closed_form:
             return None
-        epoch, own, kids = state
+        _, own, kids = state
         steps = jnp.asarray(steps)
-        values = [f.at(k, jnp.maximum(steps + (k[0] - epoch), 0)) for f, k in zip(self.children, kids)]
+        values = [f.at(k, steps) for f, k in zip(self.children, kids)]
         value = self._product(own[0], values, kids)
         return jnp.broadcast_to(value, steps.shape + own[0].shape)
 
     def at_key(self, state):
         if not self.closed_form:
             return None
-        epoch, own, kids = state
-        epoch = int(epoch)
-        return (id(own[0]),) + tuple((f.at_key(k), int(k[0]) - epoch)
-                                     for f, k in zip(self.children, kids))
+        own, kids = state[1], state[2]
+        return (id(own[0]),) + tuple(f.at_key(k) for f, k in zip(self.children, kids))
 
-    def plain(self, state):
+    def position(self, state):
         epoch, (_, _, tag), kids = state
-        return int(tag) != int(epoch) and all(f.plain(k) for f, k in zip(self.children, kids))
+        if int(tag) == int(epoch):
+            return None
+        positions = {f.position(k) for f, k in zip(self.children, kids)}
+        return positions.pop() if len(positions) == 1 else None
 

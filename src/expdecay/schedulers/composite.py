@@ -292,7 +292,10 @@ class ChainedScheduler(_Composite):
                \frac{\text{child lr}}{\text{child base\_lr}}
 
     (a child whose base learning rate is 0 contributes a factor 0).
-    Assigning ``last_epoch`` sets the composite's own counter only.
+    Assigning ``last_epoch`` sets the composite's own counter only. Its own
+    counter does not enter the learning rate: :meth:`lr_at` is indexed by
+    its children's step (``lr_at([s])`` is the learning rate with every
+    child at ``s``, as ``step(s)`` puts them).
 
     >>> from expdecay import ChainedScheduler, ConstantLR, ExponentialLR
     >>> scheduler = ChainedScheduler([ConstantLR(base_lr=1.0, factor=0.5, total_iters=2),
@@ -329,12 +332,10 @@ class ChainedScheduler(_Composite):
             child.step(epoch)
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
-        epoch = int(self.last_epoch.value)
         value = np.asarray(self.base_lrs, float_dtype())
         for child in self._children:
-            child_steps = np.maximum(steps + (int(child.last_epoch.value) - epoch), 0)
             base = np.asarray(child.base_lrs, float_dtype())
-            value = value * np.asarray(factor(np.asarray(child.lr_at(child_steps)), base))
+            value = value * np.asarray(factor(np.asarray(child.lr_at(steps)), base))
         return np.broadcast_to(value, steps.shape + (self.num_groups,)).copy()
 
     def state_dict(self) -> Dict[str, Any]:

@@ -16,7 +16,7 @@ Nothing else of a scheduler is read by another module.
 Besides the values, a function answers three questions about a state:
 :meth:`~LRFunction.base` (the base learning rates, which a
 :class:`~expdecay.ChainedScheduler` divides by), and, eagerly,
-:meth:`~LRFunction.at_key` and :meth:`~LRFunction.plain`, which tell the
+:meth:`~LRFunction.at_key` and :meth:`~LRFunction.position`, which tell the
 eager host block (:mod:`.cache`) when values computed by ``at`` for one state
 are the values of another.
 """
@@ -37,9 +37,8 @@ class LRFunction:
     Two functions with equal ``key`` compute the same values from the same
     state, so an optimizer over either shares one compiled update.
     Subclasses implement :meth:`__call__` and :meth:`base` and, when the
-    schedule has a closed form, :meth:`at`, :meth:`at_key` and :meth:`plain`.
-    A function with a closed form keeps its step count first in its state
-    (``state[0]``).
+    schedule has a closed form, :meth:`at`, :meth:`at_key` and
+    :meth:`position`.
     """
 
     __slots__ = ("key", "_hash")
@@ -70,9 +69,9 @@ class LRFunction:
     def at(self, state: Any, steps: Any) -> Optional[jax.Array]:
         """The schedule at an array of ``steps`` (shape ``steps.shape + (groups,)``), or ``None``.
 
-        These are the values that plain stepping (``step()``) from ``state``
-        reaches at each step; manual overrides, which last until the next
-        step, are left out. ``None`` means the schedule has no closed form (a
+        The value at ``s`` is the learning rate after ``step(s)`` from
+        ``state`` (a manual override, which lasts until the next step, is left
+        out). ``None`` means the schedule has no closed form (a
         braintools-style ``get_lr``): then it can only be evaluated by stepping.
         """
         return None
@@ -86,13 +85,14 @@ class LRFunction:
         """
         return None
 
-    def plain(self, state: Any) -> bool:
-        """Eagerly: whether ``self(state)`` is ``at(state, state[0])``.
+    def position(self, state: Any) -> Optional[int]:
+        """Eagerly: the step ``s`` with ``self(state) == at(state, s)``, or ``None``.
 
-        False while a manual override is in effect, or while a composite's
-        child is not at the step plain stepping would have put it at.
+        For a scheduler, ``s`` is its step count; ``None`` while a manual
+        override is in effect, or while a composite's children are not where
+        ``step(s)`` puts them (a child stepped on its own).
         """
-        return False
+        return None
 
 
 class ClosedForm(LRFunction):
@@ -123,8 +123,9 @@ class ClosedForm(LRFunction):
     def at_key(self, state):
         return (id(state[1][0]),)
 
-    def plain(self, state):
-        return int(state[1][2]) != int(state[0])
+    def position(self, state):
+        epoch = int(state[0])
+        return None if int(state[1][2]) == epoch else epoch
 
 
 class Given(LRFunction):
