@@ -222,7 +222,7 @@ def test_eager_reads_equal_the_compiled_loop_bit_for_bit():
 
 
 def test_plain_stepping_reads_from_the_block_and_no_child_is_evaluated_per_step():
-    """After the first read, 200 steps + reads evaluate no function (no dispatch at all)."""
+    """200 steps + reads evaluate no function (no dispatch) but once as the inner phase changes."""
     s = nested()
     s.current_lrs.value  # builds the first block
     calls = []
@@ -242,10 +242,16 @@ def test_plain_stepping_reads_from_the_block_and_no_child_is_evaluated_per_step(
         for _ in range(200):
             s.step()
             s.current_lrs.value
+        # one new block, at step 5, where the inner SequentialLR goes to its second child
+        assert calls == ["Chain", "Sequential", "ClosedForm", "ClosedForm", "ClosedForm"]
+        s.schedulers[1].step()  # a child stepped on its own: read from the children's own blocks
+        np.testing.assert_allclose(lrs_of(s), lrs_of(s.schedulers[0]) * 0.5**(201 // 9), rtol=1e-6)
+        del calls[:]  # (the first such read built the inner SequentialLR's own block)
+        for k in range(10):
+            s.step()
+            np.testing.assert_allclose(lrs_of(s), lrs_of(s.schedulers[0]) * 0.5**((202 + k) // 9),
+                                       rtol=1e-6)
         assert calls == []
-        s.schedulers[1].step()  # a child stepped on its own: the next read evaluates
-        s.current_lrs.value
-        assert calls
 
 
 def test_reads_follow_a_child_that_is_changed_on_its_own():

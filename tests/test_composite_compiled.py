@@ -190,3 +190,25 @@ def test_equal_composites_share_one_compiled_update():
         run(2.0)
     assert compiled == []
     assert jax.tree.structure(sequential().lr_state()) == jax.tree.structure(sequential().lr_state())
+
+
+def test_children_out_of_step_read_the_same_bits_eagerly_and_compiled():
+    """Children at different steps: eager reads combine the children's own reads in numpy."""
+    def make():
+        return ChainedScheduler([WarmupScheduler(base_lr=[0.3, 0.07], warmup_epochs=9, last_epoch=4),
+                                 ExponentialDecayLR(base_lr=[0.2, 0.2], decay_steps=3, decay_rate=0.9),
+                                 LinearLR(base_lr=[0.0, 0.5], start_factor=0.3, total_iters=5)])
+
+    eager, compiled = make(), make()
+    seen = []
+    for _ in range(12):
+        seen.append(np.asarray(eager.current_lrs.value))
+        eager.step()
+    lrs = brainstate.transform.for_loop(lambda i: (compiled.current_lrs.value, compiled.step())[0],
+                                        jnp.arange(12))
+    np.testing.assert_array_equal(np.stack(seen), np.asarray(lrs))
+    # base_lrs are the first child's; each child gives its lr / its base_lr at its own step
+    hand = [0.07 * min((k + 4) / 9, 1.0) * 0.9 ** (k / 3) * (0.3 + 0.7 * min(k / 5, 1))
+            for k in range(12)]
+    np.testing.assert_array_equal(np.stack(seen)[:, 0], 0.0)  # a base of 0 gives a factor 0
+    np.testing.assert_allclose(np.stack(seen)[:, 1], hand, rtol=1e-6)

@@ -28,18 +28,21 @@ Two caches, each for a measured reason, and nothing else:
   and ``lr_fn.position`` of the later one is a step of the block (``None``
   while an override is in effect, or while a composite's child is not where
   stepping the composite puts it). Otherwise (a composite's child stepped on
-  its own, a braintools-style ``get_lr``) the read is a direct evaluation of
-  ``lr_fn``. Nothing is compiled per
+  its own, a braintools-style ``get_lr``) the read is a direct evaluation: of
+  ``lr_fn`` for a leaf; for a composite, its children's own eager reads
+  (each from its own block) combined in numpy with the same float32
+  operations, so no child is evaluated op by op. Nothing is compiled per
   scheduler: a leaf's ``at`` is one call of a jitted function of its
   hyperparameters (arrays), and a composite's runs its children's ``at`` and
-  a few array operations once per block.
+  a few array operations once per block (and again when a ``SequentialLR``
+  enters its next phase).
   Stepping a composite is Python only (its children's ``step`` writes their
   counters), so a composite's step + read costs no dispatch per child.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -86,24 +89,31 @@ class LRCache:
         if is_tracer(tag) or int(tag) != _STALE:
             self.state.value = (base, current, _STALE)
 
-    def read(self, fn: LRFunction, state: Any) -> Any:
+    def read(self, fn: LRFunction, state: Any, full: Optional[Callable[[], Any]] = None,
+             direct: Optional[Callable[[], np.ndarray]] = None) -> Any:
         """The learning rates ``fn(state)``: traced inside ``jit``, a numpy array eagerly.
 
         ``state`` is the scheduler's ``lr_state()``, which starts with
-        ``(epoch, self.state.value)``.
+        ``(epoch, self.state.value)``; or, with ``full``, the part of it that
+        ``fn.position`` and ``fn.at_key`` read (a ``SequentialLR`` reads its
+        active child only), and ``full()`` gives the whole state when the
+        values must be computed. ``direct()``, if given, computes the values
+        when the block does not apply (a composite combines its children's
+        eager reads), instead of an evaluation of ``fn``.
         """
         epoch, (base, current, tag) = state[0], state[1]
         if is_tracer(epoch) or is_tracer(tag):
-            return fn(state)
+            return fn(full() if full else state)
         epoch = int(epoch)
         if int(tag) == epoch:
             return np.asarray(current)
         position = fn.position(state)
         key = None if position is None else fn.at_key(state)
         if key is None:
-            return np.asarray(fn(state))
+            return direct() if direct else np.asarray(fn(full() if full else state))
         block = self._block
         if block is None or block[0] != key or not 0 <= position - block[1] < len(block[2]):
+            state = full() if full else state
             steps = np.arange(position, min(position + HOST_BLOCK, max_step() + 1))
             block = (key, position, np.asarray(fn.at(state, steps)), state)
             self._block = block

@@ -65,6 +65,8 @@ class Sequential(_Composite):
     to the next milestone; its learning rates are its own function of its own
     state. In closed form (:meth:`at`) the value at ``s`` is the active
     child's at ``s - milestones[i - 1]``, where ``step(s)`` puts it.
+    :meth:`position` and :meth:`at_key` read the active child's state only,
+    so an eager read may leave the others out of the state (``None``).
     """
 
     __slots__ = ("milestones", "offsets")
@@ -100,9 +102,12 @@ class Sequential(_Composite):
         return self._select(steps, values)
 
     def at_key(self, state):
+        # the active child's alone: crossing a milestone changes the key, so a block computed
+        # in one phase is recomputed in the next, from the next child's state then
         if not self.closed_form:
             return None
-        return tuple(f.at_key(k) for f, k in zip(self.children, state[2]))
+        i = bisect.bisect_right(self.milestones, int(state[0]))
+        return (i, self.children[i].at_key(state[2][i]))
 
     def position(self, state):
         epoch, (_, _, tag), kids = state

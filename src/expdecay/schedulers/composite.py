@@ -26,7 +26,7 @@ from ..checkpoint import require, scalar_of
 from ..validation import (check_epoch, check_int, check_lrs, check_milestones, float_dtype,
                           is_tracer, next_step)
 from .base import LRScheduler
-from .composed import Chain, Sequential, factor
+from .composed import Chain, Sequential
 from .protocol import LRFunction
 from .views import Hyperparameter
 
@@ -79,10 +79,11 @@ class _CompositeSource:
 
     def state(self):
         s = self._scheduler
-        return s._own_state() + (tuple(c.lr_state() for c in s._children),)
+        return s._own_state() + (tuple([c.lr_state() for c in s._children]),)
 
     def read(self):
-        return self._scheduler._cache.read(self.fn, self.state())
+        s = self._scheduler
+        return s._cache.read(self.fn, s._read_state(), self.state, s._combine_reads)
 
     def at(self, steps):
         values = self.fn.at(self.state(), steps)
@@ -105,6 +106,10 @@ class _Composite(LRScheduler):
 
     def _own_state(self) -> tuple:
         return self._last_epoch.value, self._cache.state.value
+
+    def _read_state(self) -> tuple:
+        """The part of ``lr_state()`` an eager read needs to find its value in the host block."""
+        return self._source.state()
 
     @property
     def schedulers(self) -> Tuple[LRScheduler, ...]:
@@ -131,6 +136,10 @@ class _Composite(LRScheduler):
         return list(values) if is_tracer(values) else np.asarray(values).tolist()
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _combine_reads(self) -> np.ndarray:
+        """The learning rates from the children's eager reads (numpy), without its own override."""
         raise NotImplementedError
 
     def _children_state_dict(self) -> List[Dict[str, Any]]:
@@ -234,6 +243,18 @@ class SequentialLR(_Composite):
             i = bisect.bisect_right(self._milestones, epoch) if len(self._children) > 1 else 0
             self._children[i].step(epoch - self._offsets[i])
 
+    def _read_state(self) -> tuple:
+        epoch, own = self._last_epoch.value, self._cache.state.value
+        if is_tracer(epoch):
+            return self._source.state()
+        i = bisect.bisect_right(self._milestones, int(epoch)) if len(self._children) > 1 else 0
+        kids = [None] * len(self._children)
+        kids[i] = self._children[i].lr_state()
+        return epoch, own, tuple(kids)
+
+    def _combine_reads(self) -> np.ndarray:
+        return self._children[self.current_scheduler_idx].read_lrs()
+
     def _step_child(self, i: int, epoch: Any) -> None:
         self._children[i].step(epoch - self._offsets[i])
 
@@ -332,11 +353,22 @@ class ChainedScheduler(_Composite):
             child.step(epoch)
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
-        value = np.asarray(self.base_lrs, float_dtype())
-        for child in self._children:
-            base = np.asarray(child.base_lrs, float_dtype())
-            value = value * np.asarray(factor(np.asarray(child.lr_at(steps)), base))
-        return np.broadcast_to(value, steps.shape + (self.num_groups,)).copy()
+        return self._product([np.asarray(child.lr_at(steps)) for child in self._children],
+                             steps.shape)
+
+    def _combine_reads(self) -> np.ndarray:
+        return self._product([child.read_lrs() for child in self._children], ())
+
+    def _product(self, values: List[np.ndarray], shape: tuple) -> np.ndarray:
+        """``base_lrs * prod(values / child base_lrs)`` in numpy, in the float JAX computes in."""
+        dtype = float_dtype()
+        value = np.asarray(self.base_lrs, dtype)
+        for child, lrs in zip(self._children, values):
+            base = np.asarray(child.base_lrs, dtype)
+            nonzero = base != 0
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                value = value * np.where(nonzero, lrs.astype(dtype) / np.where(nonzero, base, 1), 0)
+        return np.broadcast_to(value.astype(dtype), shape + (self.num_groups,)).copy()
 
     def state_dict(self) -> Dict[str, Any]:
         """braintools' keys: ``last_epoch`` and ``schedulers``."""
