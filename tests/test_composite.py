@@ -1,4 +1,4 @@
-"""SequentialLR and ChainedScheduler: braintools (the oracle), eager reads, checkpoints, bad input."""
+"""SequentialLR, ChainedScheduler: braintools (the oracle), eager reads, checkpoints, bad input."""
 
 import contextlib
 import json
@@ -51,7 +51,8 @@ def leaf_kwargs():
         "StepLR": st.fixed_dictionaries({"step_size": st.integers(1, 10), "gamma": f(0.2, 1.0)}),
         "MultiStepLR": st.fixed_dictionaries({
             "milestones": st.lists(st.integers(0, 40), max_size=3), "gamma": f(0.2, 1.0)}),
-        "ConstantLR": st.fixed_dictionaries({"factor": f(0.0, 1.0), "total_iters": st.integers(0, 10)}),
+        "ConstantLR": st.fixed_dictionaries({"factor": f(0.0, 1.0),
+                                             "total_iters": st.integers(0, 10)}),
         "LinearLR": st.fixed_dictionaries({"start_factor": f(0.0, 1.0), "end_factor": f(0.5, 1.5),
                                            "total_iters": st.integers(0, 20)}),
         "WarmupScheduler": st.fixed_dictionaries({"warmup_epochs": st.integers(0, 20),
@@ -113,7 +114,7 @@ def test_the_eager_switch_is_the_real_one():
     bt = braintools_optim()
 
     def make(m):
-        inner = m.SequentialLR([m.LinearLR(0.1, total_iters=2), m.ExponentialLR(0.1, gamma=0.5)], [2])
+        inner = m.SequentialLR([m.LinearLR(0.1, total_iters=2), m.ExponentialLR(0.1, 0.5)], [2])
         return m.SequentialLR([m.WarmupScheduler(0.1, 3), inner], [3])
 
     real, fast = make(bt), make(bt)
@@ -122,7 +123,7 @@ def test_the_eager_switch_is_the_real_one():
         with eager_switch():
             fast.step(op)
         # the real switch leaves the child's counter a float32-computing jax array where the eager
-        # one leaves a Python int (braintools' ExponentialLR then computes in float64): rounding only
+        # one leaves a Python int (then braintools' ExponentialLR computes in float64): rounding
         np.testing.assert_allclose(lrs_of(real), lrs_of(fast), rtol=2.0**-23)
         assert int(real.last_epoch.value) == int(fast.last_epoch.value)
         assert int(real.schedulers[1].last_epoch.value) == int(fast.schedulers[1].last_epoch.value)
@@ -290,7 +291,8 @@ def test_equal_composites_share_one_function():
     assert make(0.1, 5).lr_fn == make(0.7, 5).lr_fn
     assert make(0.1, 5).lr_fn != make(0.1, 6).lr_fn
     assert ChainedScheduler([make(0.1, 5)]).lr_fn != SequentialLR([make(0.1, 5)], []).lr_fn
-    assert hash(ChainedScheduler([make(0.1, 5)]).lr_fn) == hash(ChainedScheduler([make(0.2, 5)]).lr_fn)
+    chains = [ChainedScheduler([make(base, 5)]) for base in (0.1, 0.2)]
+    assert hash(chains[0].lr_fn) == hash(chains[1].lr_fn)
 
 
 # ------------------------------------------------------------------ checkpoints
@@ -375,7 +377,8 @@ def test_bad_children_and_milestones_raise_naming_them():
         (lambda: ChainedScheduler([]), ValueError, "schedulers", []),
         (lambda: ChainedScheduler(a), TypeError, "schedulers", ...),
         (lambda: SequentialLR([a, 3], [2]), TypeError, "schedulers[1]", 3),
-        (lambda: ChainedScheduler([a, LinearLR([0.1, 0.2])]), ValueError, "schedulers[1]", [0.1, 0.2]),
+        (lambda: ChainedScheduler([a, LinearLR([0.1, 0.2])]), ValueError, "schedulers[1]",
+         [0.1, 0.2]),
         (lambda: SequentialLR([a, b], []), ValueError, "milestones", []),
         (lambda: SequentialLR([a, b], [1, 2]), ValueError, "milestones", [1, 2]),
         (lambda: SequentialLR([a, b, a], [-1, 3]), ValueError, "milestones[0]", -1),

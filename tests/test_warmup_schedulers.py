@@ -48,7 +48,8 @@ def test_linear_lr_is_the_hand_formula(start, end, total):
         np.testing.assert_allclose(s.get_last_lr(), expected[k], rtol=RTOL, atol=atol)
         s.step()
     if total == 0:  # total_iters == 0 is end_factor exactly, as braintools returns
-        assert LinearLR(base_lr=0.3, start_factor=start, end_factor=end, total_iters=0).get_last_lr() == \
+        s = LinearLR(base_lr=0.3, start_factor=start, end_factor=end, total_iters=0)
+        assert s.get_last_lr() == \
             [float(np.float32(0.3) * np.float32(end))]
 
 
@@ -72,8 +73,13 @@ configs = st.one_of(
                            "end_factor": st.floats(0.0, 2.0), "total_iters": st.integers(0, 200),
                            "last_epoch": st.integers(0, 50)}),
     st.fixed_dictionaries({"cls": st.just("WarmupScheduler"), "warmup_epochs": st.integers(0, 200),
-                           "warmup_start_lr": st.floats(0.0, 1.0), "last_epoch": st.integers(0, 50)}),
+                           "warmup_start_lr": st.floats(0.0, 1.0),
+                           "last_epoch": st.integers(0, 50)}),
 )
+
+
+def floats(values):
+    return [float(v) for v in values]
 
 
 def cancellation(cfg, base_lr):
@@ -84,7 +90,8 @@ def cancellation(cfg, base_lr):
 
 
 def build(module, cfg, base_lr):
-    return getattr(module, cfg["cls"])(base_lr=base_lr, **{k: v for k, v in cfg.items() if k != "cls"})
+    kwargs = {k: v for k, v in cfg.items() if k != "cls"}
+    return getattr(module, cfg["cls"])(base_lr=base_lr, **kwargs)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,8 +107,9 @@ def test_same_learning_rates_as_braintools(cfg, base_lr, sequence):
     assert int(ours.last_epoch.value) == int(theirs.last_epoch.value)
 
 
-@pytest.mark.parametrize("cfg", [dict(cls="LinearLR", start_factor=0.2, end_factor=1.5, total_iters=9),
-                                 dict(cls="WarmupScheduler", warmup_epochs=6, warmup_start_lr=0.05)])
+@pytest.mark.parametrize("cfg", [
+    dict(cls="LinearLR", start_factor=0.2, end_factor=1.5, total_iters=9),
+    dict(cls="WarmupScheduler", warmup_epochs=6, warmup_start_lr=0.05)])
 def test_state_dicts_move_both_ways_through_json(cfg):
     bt = braintools_optim()
     ours, theirs = build(expdecay, cfg, [0.1, 0.4]), build(bt, cfg, [0.1, 0.4])
@@ -111,12 +119,12 @@ def test_state_dicts_move_both_ways_through_json(cfg):
     theirs.load_state_dict(saved)
     theirs.step()
     ours.step()
-    np.testing.assert_allclose(ours.get_last_lr(), [float(v) for v in theirs.get_last_lr()], rtol=RTOL)
+    np.testing.assert_allclose(ours.get_last_lr(), floats(theirs.get_last_lr()), rtol=RTOL)
     theirs.step(2)
     fresh = build(expdecay, cfg, [0.1, 0.4])
     fresh.load_state_dict(theirs.state_dict())  # braintools' dict holds jax arrays
     assert int(fresh.last_epoch.value) == 2
-    np.testing.assert_allclose(fresh.get_last_lr(), [float(v) for v in theirs.get_last_lr()], rtol=RTOL)
+    np.testing.assert_allclose(fresh.get_last_lr(), floats(theirs.get_last_lr()), rtol=RTOL)
 
 
 def test_for_loop_traces_once_and_matches_lr_at():

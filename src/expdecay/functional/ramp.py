@@ -87,4 +87,5 @@ def warmup_values(count, init_values, warmup_start_lr, warmup_epochs):
     start = jnp.asarray(warmup_start_lr, dtype)
     alpha = _column(_fraction(count, jnp.asarray(warmup_epochs)), init_values)
     ramp = start + (init_values - start) * alpha
-    return jnp.where(jnp.asarray(warmup_epochs) == 0, jnp.broadcast_to(init_values, ramp.shape), ramp)
+    held = jnp.broadcast_to(init_values, ramp.shape)
+    return jnp.where(jnp.asarray(warmup_epochs) == 0, held, ramp)

@@ -101,7 +101,7 @@ class LRCache:
         when the block does not apply (a composite combines its children's
         eager reads), instead of an evaluation of ``fn``.
         """
-        epoch, (base, current, tag) = state[0], state[1]
+        epoch, (_, current, tag) = state[0], state[1]
         if is_tracer(epoch) or is_tracer(tag):
             return fn(full() if full else state)
         epoch = int(epoch)

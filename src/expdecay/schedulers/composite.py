@@ -1,4 +1,4 @@
-"""Composite schedulers: ``SequentialLR`` (one child after another) and ``ChainedScheduler`` (a product).
+"""Composite schedulers: ``SequentialLR`` (one child after another) and ``ChainedScheduler``.
 
 A composite is a scheduler in the protocol like any other: its state is its
 own step count and override state plus its children's states, and its
@@ -166,11 +166,12 @@ class _Composite(LRScheduler):
         epoch = self.last_epoch.value
         epoch = "traced" if is_tracer(epoch) else int(epoch)
         args = "".join(f", {k}={list(v)!r}" for k, v in self.hyperparameters.items())
-        return f"{type(self).__name__}(schedulers={list(self._children)!r}{args}, last_epoch={epoch})"
+        children = list(self._children)
+        return f"{type(self).__name__}(schedulers={children!r}{args}, last_epoch={epoch})"
 
 
 class SequentialLR(_Composite):
-    r"""One scheduler after another: child ``i`` runs from ``milestones[i - 1]`` to ``milestones[i]``.
+    r"""One scheduler after another: child ``i`` runs from ``milestones[i - 1]`` to the next one.
 
     Same signature, defaults and semantics as ``braintools.optim.SequentialLR``:
     ``base_lrs`` are the first child's; ``step(epoch=None)`` sets the epoch
@@ -268,7 +269,8 @@ class SequentialLR(_Composite):
         return out
 
     def state_dict(self) -> Dict[str, Any]:
-        """braintools' keys: ``schedulers``, ``milestones``, ``last_epoch``, ``current_scheduler_idx``."""
+        """braintools' keys: ``schedulers``, ``milestones``, ``last_epoch``,
+        ``current_scheduler_idx``."""
         epoch = self.last_epoch.value
         if is_tracer(epoch):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")

@@ -1,4 +1,4 @@
-"""Linear ramps: ``LinearLR`` (a factor from ``start_factor`` to ``end_factor``) and ``WarmupScheduler``.
+"""Linear ramps: ``LinearLR`` (a factor of base_lr going linearly) and ``WarmupScheduler``.
 
 Both are closed forms: each class checks its arguments and evaluates the pure
 math of :mod:`expdecay.functional.ramp`. They are usually the first phase of a
@@ -30,7 +30,8 @@ class LinearLR(LRScheduler):
     .. math::
 
         \eta = \text{base\_lr} \cdot \Bigl(\text{start} + (\text{end} - \text{start})
-               \cdot \operatorname{clip}\bigl(\tfrac{\text{epoch}}{\text{total\_iters}}, 0, 1\bigr)\Bigr)
+               \cdot \operatorname{clip}\bigl(\tfrac{\text{epoch}}{\text{total\_iters}},
+               0, 1\bigr)\Bigr)
 
     and ``base_lr * end_factor`` when ``total_iters == 0``. The factors are
     finite and non-negative; ``total_iters`` is a non-negative integer.
