@@ -13,8 +13,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import expdecay
 from conftest import assert_names, braintools_optim
-from expdecay import (ChainedScheduler, ConstantLR, ExponentialDecayLR, ExponentialLR, LinearLR,
-                      NotASchedulerError, SequentialLR, StepLR, WarmupScheduler)
+from expdecay import (
+    ChainedScheduler,
+    ConstantLR,
+    ExponentialDecayLR,
+    ExponentialLR,
+    LinearLR,
+    NotASchedulerError,
+    SequentialLR,
+    StepLR,
+    WarmupScheduler,
+)
 
 RTOL = 3e-5  # float32 against braintools' mix of float32 and float64 (ExponentialLR: n * 2**-24)
 
@@ -44,35 +53,57 @@ def lrs_of(scheduler):
 def leaf_kwargs():
     f = st.floats
     return {
-        "ExponentialDecayLR": st.fixed_dictionaries({
-            "decay_steps": st.integers(1, 30), "decay_rate": f(0.3, 1.1),
-            "transition_begin": st.integers(0, 10), "staircase": st.booleans()}),
+        "ExponentialDecayLR": st.fixed_dictionaries(
+            {
+                "decay_steps": st.integers(1, 30),
+                "decay_rate": f(0.3, 1.1),
+                "transition_begin": st.integers(0, 10),
+                "staircase": st.booleans(),
+            }
+        ),
         "ExponentialLR": st.fixed_dictionaries({"gamma": f(0.8, 1.0)}),
         "StepLR": st.fixed_dictionaries({"step_size": st.integers(1, 10), "gamma": f(0.2, 1.0)}),
-        "MultiStepLR": st.fixed_dictionaries({
-            "milestones": st.lists(st.integers(0, 40), max_size=3), "gamma": f(0.2, 1.0)}),
-        "ConstantLR": st.fixed_dictionaries({"factor": f(0.0, 1.0),
-                                             "total_iters": st.integers(0, 10)}),
-        "LinearLR": st.fixed_dictionaries({"start_factor": f(0.0, 1.0), "end_factor": f(0.5, 1.5),
-                                           "total_iters": st.integers(0, 20)}),
-        "WarmupScheduler": st.fixed_dictionaries({"warmup_epochs": st.integers(0, 20),
-                                                  "warmup_start_lr": f(0.0, 0.05)}),
+        "MultiStepLR": st.fixed_dictionaries(
+            {"milestones": st.lists(st.integers(0, 40), max_size=3), "gamma": f(0.2, 1.0)}
+        ),
+        "ConstantLR": st.fixed_dictionaries(
+            {"factor": f(0.0, 1.0), "total_iters": st.integers(0, 10)}
+        ),
+        "LinearLR": st.fixed_dictionaries(
+            {
+                "start_factor": f(0.0, 1.0),
+                "end_factor": f(0.5, 1.5),
+                "total_iters": st.integers(0, 20),
+            }
+        ),
+        "WarmupScheduler": st.fixed_dictionaries(
+            {"warmup_epochs": st.integers(0, 20), "warmup_start_lr": f(0.0, 0.05)}
+        ),
     }
 
 
 def leaves(groups):
     base = st.lists(st.floats(0.01, 1.0), min_size=groups, max_size=groups)
-    return st.one_of([st.tuples(st.just(name), kwargs, base, st.integers(0, 5))
-                      for name, kwargs in leaf_kwargs().items()])
+    return st.one_of(
+        [
+            st.tuples(st.just(name), kwargs, base, st.integers(0, 5))
+            for name, kwargs in leaf_kwargs().items()
+        ]
+    )
 
 
 def composites(children):
     kids = st.lists(children, min_size=1, max_size=3)
-    sequential = kids.flatmap(lambda cs: st.tuples(
-        st.just("SequentialLR"), st.just(cs),
-        st.lists(st.integers(0, 30), min_size=len(cs) - 1, max_size=len(cs) - 1,
-                 unique=True).map(sorted),
-        st.integers(0, 4)))
+    sequential = kids.flatmap(
+        lambda cs: st.tuples(
+            st.just("SequentialLR"),
+            st.just(cs),
+            st.lists(
+                st.integers(0, 30), min_size=len(cs) - 1, max_size=len(cs) - 1, unique=True
+            ).map(sorted),
+            st.integers(0, 4),
+        )
+    )
     chained = kids.map(lambda cs: ("ChainedScheduler", cs))
     return st.one_of(sequential, chained)
 
@@ -85,8 +116,9 @@ def trees(groups):
 def build(module, spec):
     kind = spec[0]
     if kind == "SequentialLR":
-        return module.SequentialLR([build(module, c) for c in spec[1]], milestones=list(spec[2]),
-                                   last_epoch=spec[3])
+        return module.SequentialLR(
+            [build(module, c) for c in spec[1]], milestones=list(spec[2]), last_epoch=spec[3]
+        )
     if kind == "ChainedScheduler":
         return module.ChainedScheduler([build(module, c) for c in spec[1]])
     name, kwargs, base, last_epoch = spec
@@ -170,8 +202,9 @@ def test_chained_by_hand():
 
 
 def test_a_child_with_base_lr_zero_contributes_zero():
-    c = ChainedScheduler([ExponentialLR(base_lr=[0.0, 1.0], gamma=0.5),
-                          ConstantLR(base_lr=[3.0, 3.0], factor=0.5)])
+    c = ChainedScheduler(
+        [ExponentialLR(base_lr=[0.0, 1.0], gamma=0.5), ConstantLR(base_lr=[3.0, 3.0], factor=0.5)]
+    )
     np.testing.assert_array_equal(lrs_of(c), [0.0, 0.5])
     np.testing.assert_array_equal(np.asarray(c.lr_at([0, 6])), [[0.0, 0.5], [0.0, 0.5**6]])
 
@@ -180,14 +213,17 @@ class HalvingLR(expdecay.LRScheduler):
     """A braintools-style child: no closed form."""
 
     def get_lr(self):
-        return [lr * 0.5 ** self.last_epoch.value for lr in self.base_lrs]
+        return [lr * 0.5**self.last_epoch.value for lr in self.base_lrs]
 
 
 def test_a_get_lr_child_works_eagerly_in_lr_at_and_compiled():
     def make():
-        return ChainedScheduler([HalvingLR(base_lr=2.0),
-                                 SequentialLR([LinearLR(1.0, 0.5, total_iters=2), StepLR(1.0, 2)],
-                                              milestones=[2])])
+        return ChainedScheduler(
+            [
+                HalvingLR(base_lr=2.0),
+                SequentialLR([LinearLR(1.0, 0.5, total_iters=2), StepLR(1.0, 2)], milestones=[2]),
+            ]
+        )
 
     s = make()
     assert s.lr_fn.at(s.lr_state(), np.arange(3)) is None
@@ -205,8 +241,10 @@ def test_a_get_lr_child_works_eagerly_in_lr_at_and_compiled():
 
 # ------------------------------------------------------------------ eager reads: the host block
 def nested():
-    inner = SequentialLR([WarmupScheduler([0.1, 0.2], 5, 0.01),
-                          ExponentialDecayLR([0.1, 0.2], 7, 0.8)], milestones=[5])
+    inner = SequentialLR(
+        [WarmupScheduler([0.1, 0.2], 5, 0.01), ExponentialDecayLR([0.1, 0.2], 7, 0.8)],
+        milestones=[5],
+    )
     return ChainedScheduler([inner, StepLR([1.0, 1.0], step_size=9, gamma=0.5)])
 
 
@@ -217,7 +255,8 @@ def test_eager_reads_equal_the_compiled_loop_bit_for_bit():
         seen.append(np.asarray(eager.current_lrs.value))
         eager.step()
     lrs = brainstate.transform.for_loop(
-        lambda i: (compiled.current_lrs.value, compiled.step())[0], jnp.arange(300))
+        lambda i: (compiled.current_lrs.value, compiled.step())[0], jnp.arange(300)
+    )
     np.testing.assert_array_equal(np.stack(seen), np.asarray(lrs))
     np.testing.assert_array_equal(np.stack(seen), np.asarray(nested().lr_at(np.arange(300))))
 
@@ -232,10 +271,14 @@ def test_plain_stepping_reads_from_the_block_and_no_child_is_evaluated_per_step(
         def wrapper(self, *args):
             calls.append(type(self).__name__)
             return method(self, *args)
+
         return wrapper
 
-    classes = (expdecay.schedulers.protocol.ClosedForm, expdecay.schedulers.composed.Sequential,
-               expdecay.schedulers.composed.Chain)
+    classes = (
+        expdecay.schedulers.protocol.ClosedForm,
+        expdecay.schedulers.composed.Sequential,
+        expdecay.schedulers.composed.Chain,
+    )
     with contextlib.ExitStack() as stack:
         for cls in classes:
             for name in ("__call__", "at"):
@@ -246,12 +289,15 @@ def test_plain_stepping_reads_from_the_block_and_no_child_is_evaluated_per_step(
         # one new block, at step 5, where the inner SequentialLR goes to its second child
         assert calls == ["Chain", "Sequential", "ClosedForm", "ClosedForm", "ClosedForm"]
         s.schedulers[1].step()  # a child stepped on its own: read from the children's own blocks
-        np.testing.assert_allclose(lrs_of(s), lrs_of(s.schedulers[0]) * 0.5**(201 // 9), rtol=1e-6)
+        np.testing.assert_allclose(
+            lrs_of(s), lrs_of(s.schedulers[0]) * 0.5 ** (201 // 9), rtol=1e-6
+        )
         del calls[:]  # (the first such read built the inner SequentialLR's own block)
         for k in range(10):
             s.step()
-            np.testing.assert_allclose(lrs_of(s), lrs_of(s.schedulers[0]) * 0.5**((202 + k) // 9),
-                                       rtol=1e-6)
+            np.testing.assert_allclose(
+                lrs_of(s), lrs_of(s.schedulers[0]) * 0.5 ** ((202 + k) // 9), rtol=1e-6
+            )
         assert calls == []
 
 
@@ -297,10 +343,12 @@ def test_equal_composites_share_one_function():
 
 # ------------------------------------------------------------------ checkpoints
 def pair(module):
-    inner = module.ChainedScheduler([module.ConstantLR([0.1, 0.2], 0.5, 3),
-                                     module.ExponentialLR([0.1, 0.2], 0.9)])
-    return module.SequentialLR([module.LinearLR([0.1, 0.2], 0.25, total_iters=4), inner],
-                               milestones=[4])
+    inner = module.ChainedScheduler(
+        [module.ConstantLR([0.1, 0.2], 0.5, 3), module.ExponentialLR([0.1, 0.2], 0.9)]
+    )
+    return module.SequentialLR(
+        [module.LinearLR([0.1, 0.2], 0.25, total_iters=4), inner], milestones=[4]
+    )
 
 
 def plain_data(tree):
@@ -320,8 +368,11 @@ def test_state_dicts_use_braintools_keys_and_move_both_ways():
             ours.step()
             theirs.step()
         saved = ours.state_dict()
-        assert set(saved) == set(theirs.state_dict()) == {
-            "schedulers", "milestones", "last_epoch", "current_scheduler_idx"}
+        assert (
+            set(saved)
+            == set(theirs.state_dict())
+            == {"schedulers", "milestones", "last_epoch", "current_scheduler_idx"}
+        )
         assert set(saved["schedulers"][1]) == {"last_epoch", "schedulers"}
         # ours -> braintools (through json)
         fresh_theirs = pair(bt)
@@ -342,15 +393,26 @@ def test_state_dicts_use_braintools_keys_and_move_both_ways():
             np.testing.assert_allclose(lrs_of(fresh), lrs_of(ours), rtol=RTOL)
 
 
-@pytest.mark.parametrize("corrupt, error, name", [
-    (lambda d: d["schedulers"][1]["schedulers"][1].update(base_lrs=[0.1]), ValueError, "base_lrs"),
-    (lambda d: d["schedulers"][1]["schedulers"][1].update(last_epoch=-3), ValueError, "last_epoch"),
-    (lambda d: d["schedulers"][1]["schedulers"].pop(), ValueError, "schedulers"),
-    (lambda d: d["schedulers"][1].pop("schedulers"), KeyError, "schedulers"),
-    (lambda d: d.update(milestones=[5]), ValueError, "milestones"),
-    (lambda d: d.update(current_scheduler_idx=0), ValueError, "current_scheduler_idx"),
-    (lambda d: d.update(last_epoch="7"), TypeError, "last_epoch"),
-])
+@pytest.mark.parametrize(
+    "corrupt, error, name",
+    [
+        (
+            lambda d: d["schedulers"][1]["schedulers"][1].update(base_lrs=[0.1]),
+            ValueError,
+            "base_lrs",
+        ),
+        (
+            lambda d: d["schedulers"][1]["schedulers"][1].update(last_epoch=-3),
+            ValueError,
+            "last_epoch",
+        ),
+        (lambda d: d["schedulers"][1]["schedulers"].pop(), ValueError, "schedulers"),
+        (lambda d: d["schedulers"][1].pop("schedulers"), KeyError, "schedulers"),
+        (lambda d: d.update(milestones=[5]), ValueError, "milestones"),
+        (lambda d: d.update(current_scheduler_idx=0), ValueError, "current_scheduler_idx"),
+        (lambda d: d.update(last_epoch="7"), TypeError, "last_epoch"),
+    ],
+)
 def test_a_failed_load_changes_nothing(corrupt, error, name):
     s = pair(expdecay)
     for _ in range(9):
@@ -377,8 +439,12 @@ def test_bad_children_and_milestones_raise_naming_them():
         (lambda: ChainedScheduler([]), ValueError, "schedulers", []),
         (lambda: ChainedScheduler(a), TypeError, "schedulers", ...),
         (lambda: SequentialLR([a, 3], [2]), TypeError, "schedulers[1]", 3),
-        (lambda: ChainedScheduler([a, LinearLR([0.1, 0.2])]), ValueError, "schedulers[1]",
-         [0.1, 0.2]),
+        (
+            lambda: ChainedScheduler([a, LinearLR([0.1, 0.2])]),
+            ValueError,
+            "schedulers[1]",
+            [0.1, 0.2],
+        ),
         (lambda: SequentialLR([a, b], []), ValueError, "milestones", []),
         (lambda: SequentialLR([a, b], [1, 2]), ValueError, "milestones", [1, 2]),
         (lambda: SequentialLR([a, b, a], [-1, 3]), ValueError, "milestones[0]", -1),
@@ -406,10 +472,15 @@ def test_not_a_scheduler_is_both_errors_braintools_raises():
     assert isinstance(info.value, NotASchedulerError) and "braintools" in str(info.value)
 
 
-@pytest.mark.parametrize("make", [lambda m: m.SequentialLR([], []),
-                                  lambda m: m.SequentialLR([m.LinearLR(), m.LinearLR()], [1, 2]),
-                                  lambda m: m.ChainedScheduler(5),
-                                  lambda m: m.SequentialLR(5, [3])])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.SequentialLR([], []),
+        lambda m: m.SequentialLR([m.LinearLR(), m.LinearLR()], [1, 2]),
+        lambda m: m.ChainedScheduler(5),
+        lambda m: m.SequentialLR(5, [3]),
+    ],
+)
 def test_same_exception_types_as_braintools_where_it_raises(make):
     bt = braintools_optim()
     with pytest.raises(Exception) as theirs:

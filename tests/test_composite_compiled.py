@@ -5,27 +5,51 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from expdecay import (SGD, Adam, ChainedScheduler, ConstantLR, ExponentialDecayLR, LinearLR,
-                      MultiStepLR, SequentialLR, StepLR, WarmupScheduler, count_compilations)
+from expdecay import (
+    SGD,
+    Adam,
+    ChainedScheduler,
+    ConstantLR,
+    ExponentialDecayLR,
+    LinearLR,
+    MultiStepLR,
+    SequentialLR,
+    StepLR,
+    WarmupScheduler,
+    count_compilations,
+)
 
 
 def sequential():
-    return SequentialLR([LinearLR(base_lr=[0.1, 0.05], start_factor=0.2, total_iters=4),
-                         ExponentialDecayLR(base_lr=[0.1, 0.05], decay_steps=3, decay_rate=0.7)],
-                        milestones=[4])
+    return SequentialLR(
+        [
+            LinearLR(base_lr=[0.1, 0.05], start_factor=0.2, total_iters=4),
+            ExponentialDecayLR(base_lr=[0.1, 0.05], decay_steps=3, decay_rate=0.7),
+        ],
+        milestones=[4],
+    )
 
 
 def chained():
-    return ChainedScheduler([WarmupScheduler(base_lr=[0.1, 0.05], warmup_epochs=5,
-                                             warmup_start_lr=0.01),
-                             StepLR(base_lr=[1.0, 1.0], step_size=3, gamma=0.5)])
+    return ChainedScheduler(
+        [
+            WarmupScheduler(base_lr=[0.1, 0.05], warmup_epochs=5, warmup_start_lr=0.01),
+            StepLR(base_lr=[1.0, 1.0], step_size=3, gamma=0.5),
+        ]
+    )
 
 
 def nested():
-    inner = ChainedScheduler([ConstantLR(base_lr=[0.1, 0.05], factor=0.5, total_iters=6),
-                              MultiStepLR(base_lr=[0.1, 0.05], milestones=[8, 11], gamma=0.3)])
-    return SequentialLR([WarmupScheduler(base_lr=[0.1, 0.05], warmup_epochs=3), inner,
-                         sequential()], milestones=[3, 9])
+    inner = ChainedScheduler(
+        [
+            ConstantLR(base_lr=[0.1, 0.05], factor=0.5, total_iters=6),
+            MultiStepLR(base_lr=[0.1, 0.05], milestones=[8, 11], gamma=0.3),
+        ]
+    )
+    return SequentialLR(
+        [WarmupScheduler(base_lr=[0.1, 0.05], warmup_epochs=3), inner, sequential()],
+        milestones=[3, 9],
+    )
 
 
 MAKERS = {"sequential": sequential, "chained": chained, "nested": nested}
@@ -70,7 +94,7 @@ def test_jit_traces_once_and_equals_the_eager_run(kind, opt):
 
     eager_lrs, jit_lrs = [], []
     for k in range(2):  # the second call compiles once more for any scheduler: the optimizer's
-        both(k)         # states lose their weak types after the first update
+        both(k)  # states lose their weak types after the first update
     with count_compilations() as compiled:
         for k in range(2, steps):
             both(k)
@@ -169,16 +193,26 @@ def test_the_compiled_loop_sees_eager_changes_between_calls():
     s.step(2)  # jump back eagerly
     s.schedulers[1].base_lrs = [1.0, 0.5]  # change a child between calls
     second = np.asarray(run(jnp.arange(6)))
-    fresh = SequentialLR([LinearLR([0.1, 0.05], 0.2, total_iters=4),
-                          ExponentialDecayLR([1.0, 0.5], decay_steps=3, decay_rate=0.7)], [4])
+    fresh = SequentialLR(
+        [
+            LinearLR([0.1, 0.05], 0.2, total_iters=4),
+            ExponentialDecayLR([1.0, 0.5], decay_steps=3, decay_rate=0.7),
+        ],
+        [4],
+    )
     np.testing.assert_array_equal(second, np.asarray(fresh.lr_at(np.arange(2, 8))))
     assert len(traces) == 1
 
 
 def test_equal_composites_share_one_compiled_update():
     def run(scale):
-        s = SequentialLR([LinearLR(base_lr=0.1 * scale, total_iters=3),
-                          ExponentialDecayLR(base_lr=0.1 * scale, decay_steps=5)], [3])
+        s = SequentialLR(
+            [
+                LinearLR(base_lr=0.1 * scale, total_iters=3),
+                ExponentialDecayLR(base_lr=0.1 * scale, decay_steps=5),
+            ],
+            [3],
+        )
         w = brainstate.ParamState(jnp.ones(4))
         optimizer = Adam(lr=s).register_trainable_weights({"w": w})
         for _ in range(3):
@@ -193,21 +227,29 @@ def test_equal_composites_share_one_compiled_update():
 
 def test_children_out_of_step_read_the_same_bits_eagerly_and_compiled():
     """Children at different steps: eager reads combine the children's own reads in numpy."""
+
     def make():
-        return ChainedScheduler([WarmupScheduler([0.3, 0.07], warmup_epochs=9, last_epoch=4),
-                                 ExponentialDecayLR([0.2, 0.2], decay_steps=3, decay_rate=0.9),
-                                 LinearLR(base_lr=[0.0, 0.5], start_factor=0.3, total_iters=5)])
+        return ChainedScheduler(
+            [
+                WarmupScheduler([0.3, 0.07], warmup_epochs=9, last_epoch=4),
+                ExponentialDecayLR([0.2, 0.2], decay_steps=3, decay_rate=0.9),
+                LinearLR(base_lr=[0.0, 0.5], start_factor=0.3, total_iters=5),
+            ]
+        )
 
     eager, compiled = make(), make()
     seen = []
     for _ in range(12):
         seen.append(np.asarray(eager.current_lrs.value))
         eager.step()
-    lrs = brainstate.transform.for_loop(lambda i: (compiled.current_lrs.value, compiled.step())[0],
-                                        jnp.arange(12))
+    lrs = brainstate.transform.for_loop(
+        lambda i: (compiled.current_lrs.value, compiled.step())[0], jnp.arange(12)
+    )
     np.testing.assert_array_equal(np.stack(seen), np.asarray(lrs))
     # base_lrs are the first child's; each child gives its lr / its base_lr at its own step
-    hand = [0.07 * min((k + 4) / 9, 1.0) * 0.9 ** (k / 3) * (0.3 + 0.7 * min(k / 5, 1))
-            for k in range(12)]
+    hand = [
+        0.07 * min((k + 4) / 9, 1.0) * 0.9 ** (k / 3) * (0.3 + 0.7 * min(k / 5, 1))
+        for k in range(12)
+    ]
     np.testing.assert_array_equal(np.stack(seen)[:, 0], 0.0)  # a base of 0 gives a factor 0
     np.testing.assert_allclose(np.stack(seen)[:, 1], hand, rtol=1e-6)

@@ -34,8 +34,10 @@ def test_defaults_are_braintools():
     assert int(s.last_epoch.value) == int(w.last_epoch.value) == 0
 
 
-@pytest.mark.parametrize("start, end, total", [(1 / 3, 1.0, 5), (0.0, 2.0, 7), (1.0, 0.1, 3),
-                                               (0.5, 0.5, 4), (0.25, 0.75, 0), (0.0, 1.0, 1)])
+@pytest.mark.parametrize(
+    "start, end, total",
+    [(1 / 3, 1.0, 5), (0.0, 2.0, 7), (1.0, 0.1, 3), (0.5, 0.5, 4), (0.25, 0.75, 0), (0.0, 1.0, 1)],
+)
 def test_linear_lr_is_the_hand_formula(start, end, total):
     base = [0.1, 0.02]
     s = LinearLR(base_lr=base, start_factor=start, end_factor=end, total_iters=total)
@@ -49,8 +51,7 @@ def test_linear_lr_is_the_hand_formula(start, end, total):
         s.step()
     if total == 0:  # total_iters == 0 is end_factor exactly, as braintools returns
         s = LinearLR(base_lr=0.3, start_factor=start, end_factor=end, total_iters=0)
-        assert s.get_last_lr() == \
-            [float(np.float32(0.3) * np.float32(end))]
+        assert s.get_last_lr() == [float(np.float32(0.3) * np.float32(end))]
 
 
 @pytest.mark.parametrize("start_lr, epochs", [(0.0, 5), (0.01, 3), (0.5, 4), (0.02, 0), (0.0, 1)])
@@ -69,12 +70,23 @@ def test_warmup_is_the_hand_formula(start_lr, epochs):
 lrs = st.lists(st.floats(1e-4, 1.0), min_size=1, max_size=3)
 ops = st.lists(st.one_of(st.none(), st.integers(0, 300)), min_size=1, max_size=15)
 configs = st.one_of(
-    st.fixed_dictionaries({"cls": st.just("LinearLR"), "start_factor": st.floats(0.0, 2.0),
-                           "end_factor": st.floats(0.0, 2.0), "total_iters": st.integers(0, 200),
-                           "last_epoch": st.integers(0, 50)}),
-    st.fixed_dictionaries({"cls": st.just("WarmupScheduler"), "warmup_epochs": st.integers(0, 200),
-                           "warmup_start_lr": st.floats(0.0, 1.0),
-                           "last_epoch": st.integers(0, 50)}),
+    st.fixed_dictionaries(
+        {
+            "cls": st.just("LinearLR"),
+            "start_factor": st.floats(0.0, 2.0),
+            "end_factor": st.floats(0.0, 2.0),
+            "total_iters": st.integers(0, 200),
+            "last_epoch": st.integers(0, 50),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "cls": st.just("WarmupScheduler"),
+            "warmup_epochs": st.integers(0, 200),
+            "warmup_start_lr": st.floats(0.0, 1.0),
+            "last_epoch": st.integers(0, 50),
+        }
+    ),
 )
 
 
@@ -100,16 +112,24 @@ def test_same_learning_rates_as_braintools(cfg, base_lr, sequence):
     bt = braintools_optim()
     ours, theirs = build(expdecay, cfg, base_lr), build(bt, cfg, base_lr)
     for op in sequence + [None]:
-        np.testing.assert_allclose(ours.get_last_lr(), [float(v) for v in theirs.get_last_lr()],
-                                   rtol=RTOL, atol=cancellation(cfg, base_lr))
+        np.testing.assert_allclose(
+            ours.get_last_lr(),
+            [float(v) for v in theirs.get_last_lr()],
+            rtol=RTOL,
+            atol=cancellation(cfg, base_lr),
+        )
         ours.step(op)
         theirs.step(op)
     assert int(ours.last_epoch.value) == int(theirs.last_epoch.value)
 
 
-@pytest.mark.parametrize("cfg", [
-    dict(cls="LinearLR", start_factor=0.2, end_factor=1.5, total_iters=9),
-    dict(cls="WarmupScheduler", warmup_epochs=6, warmup_start_lr=0.05)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(cls="LinearLR", start_factor=0.2, end_factor=1.5, total_iters=9),
+        dict(cls="WarmupScheduler", warmup_epochs=6, warmup_start_lr=0.05),
+    ],
+)
 def test_state_dicts_move_both_ways_through_json(cfg):
     bt = braintools_optim()
     ours, theirs = build(expdecay, cfg, [0.1, 0.4]), build(bt, cfg, [0.1, 0.4])
@@ -128,8 +148,10 @@ def test_state_dicts_move_both_ways_through_json(cfg):
 
 
 def test_for_loop_traces_once_and_matches_lr_at():
-    for s in (LinearLR(base_lr=[0.1, 0.2], start_factor=0.1, total_iters=13),
-              WarmupScheduler(base_lr=0.1, warmup_epochs=17, warmup_start_lr=0.01)):
+    for s in (
+        LinearLR(base_lr=[0.1, 0.2], start_factor=0.1, total_iters=13),
+        WarmupScheduler(base_lr=0.1, warmup_epochs=17, warmup_start_lr=0.01),
+    ):
         expected = np.asarray(s.lr_at(np.arange(40)))
         traces = []
 
@@ -153,31 +175,39 @@ def test_equal_schedules_share_one_function_and_hyperparameters_are_fixed():
         s.warmup_epochs = 3
 
 
-@pytest.mark.parametrize("cls, kwargs, name, error", [
-    ("LinearLR", dict(total_iters=-1), "total_iters", ValueError),
-    ("LinearLR", dict(total_iters=2.5), "total_iters", ValueError),
-    ("LinearLR", dict(total_iters="5"), "total_iters", TypeError),
-    ("LinearLR", dict(start_factor=float("nan")), "start_factor", ValueError),
-    ("LinearLR", dict(end_factor=float("inf")), "end_factor", ValueError),
-    ("LinearLR", dict(start_factor=-0.5), "start_factor", ValueError),
-    ("LinearLR", dict(end_factor=-1.0), "end_factor", ValueError),
-    ("LinearLR", dict(base_lr=1e30, end_factor=1e10), "end_factor", ValueError),
-    ("WarmupScheduler", dict(warmup_epochs=-1), "warmup_epochs", ValueError),
-    ("WarmupScheduler", dict(warmup_epochs=1.5), "warmup_epochs", ValueError),
-    ("WarmupScheduler", dict(warmup_epochs=None), "warmup_epochs", TypeError),
-    ("WarmupScheduler", dict(warmup_start_lr=float("nan")), "warmup_start_lr", ValueError),
-    ("WarmupScheduler", dict(warmup_start_lr=-0.1), "warmup_start_lr", ValueError),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, name, error",
+    [
+        ("LinearLR", dict(total_iters=-1), "total_iters", ValueError),
+        ("LinearLR", dict(total_iters=2.5), "total_iters", ValueError),
+        ("LinearLR", dict(total_iters="5"), "total_iters", TypeError),
+        ("LinearLR", dict(start_factor=float("nan")), "start_factor", ValueError),
+        ("LinearLR", dict(end_factor=float("inf")), "end_factor", ValueError),
+        ("LinearLR", dict(start_factor=-0.5), "start_factor", ValueError),
+        ("LinearLR", dict(end_factor=-1.0), "end_factor", ValueError),
+        ("LinearLR", dict(base_lr=1e30, end_factor=1e10), "end_factor", ValueError),
+        ("WarmupScheduler", dict(warmup_epochs=-1), "warmup_epochs", ValueError),
+        ("WarmupScheduler", dict(warmup_epochs=1.5), "warmup_epochs", ValueError),
+        ("WarmupScheduler", dict(warmup_epochs=None), "warmup_epochs", TypeError),
+        ("WarmupScheduler", dict(warmup_start_lr=float("nan")), "warmup_start_lr", ValueError),
+        ("WarmupScheduler", dict(warmup_start_lr=-0.1), "warmup_start_lr", ValueError),
+    ],
+)
 def test_bad_arguments_name_themselves(cls, kwargs, name, error):
     with pytest.raises(error) as info:
         getattr(expdecay, cls)(**kwargs)
     assert_names(str(info.value), name, kwargs[name])
 
 
-@pytest.mark.parametrize("cls, kwargs", [("LinearLR", dict(total_iters=-1)),
-                                         ("LinearLR", dict(total_iters="5")),
-                                         ("WarmupScheduler", dict(warmup_epochs=-2)),
-                                         ("WarmupScheduler", dict(warmup_epochs=None))])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        ("LinearLR", dict(total_iters=-1)),
+        ("LinearLR", dict(total_iters="5")),
+        ("WarmupScheduler", dict(warmup_epochs=-2)),
+        ("WarmupScheduler", dict(warmup_epochs=None)),
+    ],
+)
 def test_same_exception_types_as_braintools_where_it_raises(cls, kwargs):
     bt = braintools_optim()
     with pytest.raises(Exception) as theirs:

@@ -35,7 +35,8 @@ def _fraction(count, total):
     dtype = float_dtype()
     numerator = jnp.asarray(count).astype(dtype)
     (denominator,) = jax.lax.optimization_barrier(
-        (numerator * 0 + jnp.maximum(total, 1).astype(dtype),))
+        (numerator * 0 + jnp.maximum(total, 1).astype(dtype),)
+    )
     t = jnp.clip(numerator / denominator, 0.0, 1.0)
     return jnp.where(total == 0, jnp.ones_like(t), t)
 

@@ -102,8 +102,9 @@ class LRScheduler:
     @last_epoch.setter
     def last_epoch(self, value: int) -> None:
         if isinstance(value, brainstate.State):
-            raise TypeError(f"last_epoch must be assigned an integer step, got a "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"last_epoch must be assigned an integer step, got a {type(value).__name__}"
+            )
         self.step(check_epoch("last_epoch", value))
 
     @property
@@ -254,8 +255,10 @@ class LRScheduler:
     def _group_lrs(self, key: str, value: Any) -> List[float]:
         values = check_lrs(f"state_dict[{key!r}]", value)
         if len(values) != self.num_groups:
-            raise ValueError(f"state_dict[{key!r}] has {len(values)} groups, this scheduler has "
-                             f"{self.num_groups}: got {value!r}")
+            raise ValueError(
+                f"state_dict[{key!r}] has {len(values)} groups, this scheduler has "
+                f"{self.num_groups}: got {value!r}"
+            )
         return values
 
     def __repr__(self) -> str:

@@ -89,8 +89,13 @@ class LRCache:
         if is_tracer(tag) or int(tag) != _STALE:
             self.state.value = (base, current, _STALE)
 
-    def read(self, fn: LRFunction, state: Any, full: Optional[Callable[[], Any]] = None,
-             direct: Optional[Callable[[], np.ndarray]] = None) -> Any:
+    def read(
+        self,
+        fn: LRFunction,
+        state: Any,
+        full: Optional[Callable[[], Any]] = None,
+        direct: Optional[Callable[[], np.ndarray]] = None,
+    ) -> Any:
         """The learning rates ``fn(state)``: traced inside ``jit``, a numpy array eagerly.
 
         ``state`` is the scheduler's ``lr_state()``, which starts with

@@ -97,8 +97,10 @@ class Sequential(_Composite):
         if not self.closed_form:
             return None
         steps = jnp.asarray(steps)
-        values = [f.at(k, jnp.maximum(steps - offset, 0))
-                  for f, k, offset in zip(self.children, state[2], self.offsets)]
+        values = [
+            f.at(k, jnp.maximum(steps - offset, 0))
+            for f, k, offset in zip(self.children, state[2], self.offsets)
+        ]
         return self._select(steps, values)
 
     def at_key(self, state):
@@ -163,4 +165,3 @@ class Chain(_Composite):
             return None
         positions = {f.position(k) for f, k in zip(self.children, kids)}
         return positions.pop() if len(positions) == 1 else None
-

@@ -23,8 +23,15 @@ import brainstate
 import numpy as np
 
 from ..checkpoint import require, scalar_of
-from ..validation import (check_epoch, check_int, check_lrs, check_milestones, float_dtype,
-                          is_tracer, next_step)
+from ..validation import (
+    check_epoch,
+    check_int,
+    check_lrs,
+    check_milestones,
+    float_dtype,
+    is_tracer,
+    next_step,
+)
 from .base import LRScheduler
 from .composed import Chain, Sequential
 from .protocol import LRFunction
@@ -51,14 +58,16 @@ def _check_children(schedulers: Any) -> Tuple[LRScheduler, ...]:
         if not isinstance(child, LRScheduler):
             raise NotASchedulerError(
                 f"schedulers[{i}] must be an expdecay scheduler (an expdecay.LRScheduler), got "
-                f"{type(child).__module__}.{type(child).__qualname__} {child!r}")
+                f"{type(child).__module__}.{type(child).__qualname__} {child!r}"
+            )
     groups = schedulers[0].num_groups
     for i, child in enumerate(schedulers):
         if child.num_groups != groups:
             raise ValueError(
                 f"schedulers[{i}] has {child.num_groups} parameter groups (base_lrs "
                 f"{list(child.base_lrs)!r}), schedulers[0] has {groups}: give every child one "
-                f"base_lr per group")
+                f"base_lr per group"
+            )
     return tuple(schedulers)
 
 
@@ -125,8 +134,10 @@ class _Composite(LRScheduler):
     def base_lrs(self, value: Any) -> None:
         values = check_lrs("base_lrs", value)
         if len(values) != self.num_groups:
-            raise ValueError(f"base_lrs of a {type(self).__name__} must keep its children's "
-                             f"{self.num_groups} parameter groups, got {value!r}")
+            raise ValueError(
+                f"base_lrs of a {type(self).__name__} must keep its children's "
+                f"{self.num_groups} parameter groups, got {value!r}"
+            )
         LRScheduler.base_lrs.fset(self, values)
 
     def get_lr(self) -> list:
@@ -151,8 +162,10 @@ class _Composite(LRScheduler):
         if not isinstance(saved, (list, tuple)):
             raise TypeError(f"{name} must be a list of state dicts, got {saved!r}")
         if len(saved) != len(self._children):
-            raise ValueError(f"{name} has {len(saved)} entries, this {type(self).__name__} has "
-                             f"{len(self._children)} schedulers")
+            raise ValueError(
+                f"{name} has {len(saved)} entries, this {type(self).__name__} has "
+                f"{len(self._children)} schedulers"
+            )
         loaders = []
         for i, (child, entry) in enumerate(zip(self._children, saved)):
             try:
@@ -201,13 +214,16 @@ class SequentialLR(_Composite):
 
     milestones = Hyperparameter()
 
-    def __init__(self, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
-                 last_epoch: int = 0):
+    def __init__(
+        self, schedulers: Sequence[LRScheduler], milestones: Sequence[int], last_epoch: int = 0
+    ):
         children = _check_children(schedulers)
         milestones = check_milestones("milestones", milestones)
         if len(milestones) != len(children) - 1:
-            raise ValueError(f"milestones must have len(schedulers) - 1 = {len(children) - 1} "
-                             f"entries, got {len(milestones)}: {list(milestones)!r}")
+            raise ValueError(
+                f"milestones must have len(schedulers) - 1 = {len(children) - 1} "
+                f"entries, got {len(milestones)}: {list(milestones)!r}"
+            )
         super().__init__(children, last_epoch)
         self.hyperparameters = dict(milestones=milestones)
         self._milestones = milestones
@@ -274,22 +290,30 @@ class SequentialLR(_Composite):
         epoch = self.last_epoch.value
         if is_tracer(epoch):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        return {"schedulers": self._children_state_dict(), "milestones": list(self.milestones),
-                "last_epoch": int(epoch), "current_scheduler_idx": self.current_scheduler_idx}
+        return {
+            "schedulers": self._children_state_dict(),
+            "milestones": list(self.milestones),
+            "last_epoch": int(epoch),
+            "current_scheduler_idx": self.current_scheduler_idx,
+        }
 
     def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
         require(state_dict, ("schedulers", "milestones", "last_epoch", "current_scheduler_idx"))
         milestones = check_milestones("state_dict['milestones']", state_dict["milestones"])
         if milestones != self.milestones:
-            raise ValueError(f"state_dict['milestones'] is {list(milestones)!r}, this SequentialLR "
-                             f"has {list(self.milestones)!r}: build it with the saved milestones")
+            raise ValueError(
+                f"state_dict['milestones'] is {list(milestones)!r}, this SequentialLR "
+                f"has {list(self.milestones)!r}: build it with the saved milestones"
+            )
         epoch = check_epoch("state_dict['last_epoch']", state_dict["last_epoch"])
         name = "state_dict['current_scheduler_idx']"
         index = check_int(name, scalar_of(name, state_dict["current_scheduler_idx"]))
         if index != bisect.bisect_right(milestones, epoch):
-            raise ValueError(f"{name} is {index}, but last_epoch {epoch} is in the phase of "
-                             f"scheduler {bisect.bisect_right(milestones, epoch)} (milestones "
-                             f"{list(milestones)!r})")
+            raise ValueError(
+                f"{name} is {index}, but last_epoch {epoch} is in the phase of "
+                f"scheduler {bisect.bisect_right(milestones, epoch)} (milestones "
+                f"{list(milestones)!r})"
+            )
         loaders = self._check_children_state_dict(state_dict["schedulers"])
 
         def load() -> None:
@@ -341,8 +365,9 @@ class ChainedScheduler(_Composite):
     @LRScheduler.last_epoch.setter
     def last_epoch(self, value: int) -> None:
         if isinstance(value, brainstate.State):
-            raise TypeError(f"last_epoch must be assigned an integer step, got a "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"last_epoch must be assigned an integer step, got a {type(value).__name__}"
+            )
         self.last_epoch.value = check_epoch("last_epoch", value)
         self._cache.clear_override()
 
@@ -355,8 +380,9 @@ class ChainedScheduler(_Composite):
             child.step(epoch)
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
-        return self._product([np.asarray(child.lr_at(steps)) for child in self._children],
-                             steps.shape)
+        return self._product(
+            [np.asarray(child.lr_at(steps)) for child in self._children], steps.shape
+        )
 
     def _combine_reads(self) -> np.ndarray:
         return self._product([child.read_lrs() for child in self._children], ())
@@ -394,4 +420,3 @@ class ChainedScheduler(_Composite):
                 loader()
 
         return load
-

@@ -53,8 +53,14 @@ class LinearLR(LRScheduler):
     end_factor = Hyperparameter()
     total_iters = Hyperparameter()
 
-    def __init__(self, base_lr: LRs = 1e-3, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5, last_epoch: int = 0):
+    def __init__(
+        self,
+        base_lr: LRs = 1e-3,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = 0,
+    ):
         start_factor = check_real("start_factor", start_factor, nonnegative=True)
         end_factor = check_real("end_factor", end_factor, nonnegative=True)
         total_iters = check_int("total_iters", total_iters)
@@ -64,10 +70,13 @@ class LinearLR(LRScheduler):
             scaled = np.asarray(self.base_lrs, float_dtype()) * np.asarray(factor, float_dtype())
         if not np.all(np.isfinite(scaled)):
             name = "start_factor" if factor == start_factor else "end_factor"
-            raise ValueError(f"{name}={factor!r} times base_lr overflows "
-                             f"{np.dtype(float_dtype()).name}: got {factor!r}")
-        self.hyperparameters = dict(start_factor=start_factor, end_factor=end_factor,
-                                    total_iters=total_iters)
+            raise ValueError(
+                f"{name}={factor!r} times base_lr overflows "
+                f"{np.dtype(float_dtype()).name}: got {factor!r}"
+            )
+        self.hyperparameters = dict(
+            start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
+        )
         self._args = tuple(jnp.asarray(a) for a in (start_factor, end_factor, total_iters))
 
     def schedule(self, steps, base_lrs):
@@ -96,8 +105,13 @@ class WarmupScheduler(LRScheduler):
     warmup_epochs = Hyperparameter()
     warmup_start_lr = Hyperparameter()
 
-    def __init__(self, base_lr: LRs = 1e-3, warmup_epochs: int = 5, warmup_start_lr: float = 0.0,
-                 last_epoch: int = 0):
+    def __init__(
+        self,
+        base_lr: LRs = 1e-3,
+        warmup_epochs: int = 5,
+        warmup_start_lr: float = 0.0,
+        last_epoch: int = 0,
+    ):
         warmup_epochs = check_int("warmup_epochs", warmup_epochs)
         warmup_start_lr = check_real("warmup_start_lr", warmup_start_lr, nonnegative=True)
         super().__init__(base_lr, last_epoch)
