@@ -25,6 +25,7 @@ __all__ = [
     "check_lrs",
     "check_epoch",
     "check_steps",
+    "check_milestones",
     "check_lr_value",
     "check_optional_positive",
     "check_betas",
@@ -32,7 +33,6 @@ __all__ = [
     "float_dtype",
     "check_decay",
     "check_init_values",
-    "check_milestones",
     "next_step",
 ]
 
@@ -220,26 +220,6 @@ def check_epoch(name: str, value: Any) -> Any:
     return value
 
 
-def check_milestones(name: str, milestones: Any) -> tuple:
-    """Step counts that are non-negative integers in strictly increasing order, as a tuple.
-
-    A list, tuple or 1-D array; ``TypeError`` for anything else, ``ValueError``
-    (naming the entry) for a negative, non-integral or out-of-order one.
-    """
-    if isinstance(milestones, (np.ndarray, jax.Array)) and np.ndim(milestones) == 1:
-        milestones = np.asarray(milestones).tolist()
-    if not isinstance(milestones, (list, tuple)):
-        raise TypeError(f"{name} must be a list of non-negative integers, got {milestones!r}")
-    checked = tuple(check_int(f"{name}[{i}]", m) for i, m in enumerate(milestones))
-    for i in range(1, len(checked)):
-        if checked[i] <= checked[i - 1]:
-            raise ValueError(
-                f"{name} must be strictly increasing, but {name}[{i}] = "
-                f"{checked[i]} follows {checked[i - 1]}: got {milestones!r}"
-            )
-    return checked
-
-
 def check_init_values(name: str, value: Any) -> Any:
     """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` (tracers pass).
 
@@ -310,4 +290,24 @@ def check_betas(name: str, betas: Any) -> tuple:
     for i, b in enumerate(checked):
         if b >= 1.0:
             raise ValueError(f"{name}[{i}] must be in [0, 1), got {betas[i]!r}")
+    return checked
+
+
+def check_milestones(name: str, milestones: Any) -> tuple:
+    """Step counts that are non-negative integers in strictly increasing order, as a tuple.
+
+    A list, tuple or 1-D array; ``TypeError`` for anything else, ``ValueError``
+    (naming the entry) for a negative, non-integral or out-of-order one.
+    """
+    if isinstance(milestones, (np.ndarray, jax.Array)) and np.ndim(milestones) == 1:
+        milestones = np.asarray(milestones).tolist()
+    if not isinstance(milestones, (list, tuple)):
+        raise TypeError(f"{name} must be a list of non-negative integers, got {milestones!r}")
+    checked = tuple(check_int(f"{name}[{i}]", m) for i, m in enumerate(milestones))
+    for i in range(1, len(checked)):
+        if checked[i] <= checked[i - 1]:
+            raise ValueError(
+                f"{name} must be strictly increasing, but {name}[{i}] = "
+                f"{checked[i]} follows {checked[i - 1]}: got {milestones!r}"
+            )
     return checked
