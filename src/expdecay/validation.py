@@ -63,9 +63,8 @@ def next_step(name: str, count: Any) -> Any:
         return jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
     count = int(count)
     if count >= max_step():
-        raise OverflowError(
-            f"{name} cannot advance past {max_step()}, the largest step JAX's default integer holds"
-        )
+        raise OverflowError(f"{name} cannot advance past {max_step()}, the largest step JAX's default "
+                            f"integer holds")
     return count + 1
 
 
@@ -149,9 +148,7 @@ def check_real(
         raise ValueError(f"{name} must be finite, got {raw!r}")
     info = np.finfo(float_dtype())
     if abs(value) > float(info.max):
-        raise ValueError(
-            f"{name} must be finite in {info.dtype} (at most {info.max:g} in magnitude), got {raw!r}"
-        )
+        raise ValueError(f"{name} must be finite in {info.dtype} (at most {info.max:g} in magnitude), got {raw!r}")
     if positive and value <= 0:
         raise ValueError(f"{name} must be positive, got {raw!r}")
     if positive and value < float(info.tiny):
@@ -176,9 +173,7 @@ def check_lrs(name: str, value: Any) -> List[float]:
     elif isinstance(value, (np.ndarray, jax.Array)):
         arr = np.asarray(value)
         if arr.ndim > 1:
-            raise ValueError(
-                f"{name} must be a number or a 1-D list of numbers, got an array of shape {arr.shape}"
-            )
+            raise ValueError(f"{name} must be a number or a 1-D list of numbers, got an array of shape {arr.shape}")
         items = [value] if arr.ndim == 0 else list(arr)
         names = [name] if arr.ndim == 0 else [f"{name}[{i}]" for i in range(len(items))]
     else:
@@ -202,9 +197,7 @@ def check_epoch(name: str, value: Any) -> Any:
         return value
     if is_tracer(value):
         if not np.issubdtype(value.dtype, np.integer) or value.ndim != 0:
-            raise TypeError(
-                f"{name} must be a scalar integer, got a traced {value.dtype} array of shape {value.shape}"
-            )
+            raise TypeError(f"{name} must be a scalar integer, got a traced {value.dtype} array of shape {value.shape}")
         return value
     raw = value
     value = _scalar(value)
@@ -236,9 +229,7 @@ def check_init_values(name: str, value: Any) -> Any:
             check_real(f"{name}[{i}]", item, nonnegative=True)
         return np.asarray([float(v) for v in items])
     if arr is not None and arr.ndim > 1:
-        raise ValueError(
-            f"{name} must be a number or a 1-D vector, got an array of shape {arr.shape}"
-        )
+        raise ValueError(f"{name} must be a number or a 1-D vector, got an array of shape {arr.shape}")
     return check_real(name, value, nonnegative=True)
 
 
