@@ -14,15 +14,20 @@ from .functional import (
 )
 from .checkpoint import StateDictKeyError
 from .schedulers import (
+    ChainedScheduler,
     ConstantLR,
     EndValueWarning,
     ExponentialDecayLR,
     ExponentialLR,
     LearningRateOverflowWarning,
+    LinearLR,
     LRFunction,
     LRScheduler,
     MultiStepLR,
+    NotASchedulerError,
+    SequentialLR,
     StepLR,
+    WarmupScheduler,
 )
 from .optim import SGD, Adam, AdamW, OptaxOptimizer
 from .diagnostics import count_compilations
@@ -43,6 +48,11 @@ __all__ = [
     "StepLR",
     "MultiStepLR",
     "ConstantLR",
+    "LinearLR",
+    "WarmupScheduler",
+    "SequentialLR",
+    "ChainedScheduler",
+    "NotASchedulerError",
     "OptimState",
     "OptaxOptimizer",
     "SGD",

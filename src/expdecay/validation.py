@@ -25,6 +25,7 @@ __all__ = [
     "check_lrs",
     "check_epoch",
     "check_steps",
+    "check_milestones",
     "check_lr_value",
     "check_optional_positive",
     "check_betas",
@@ -198,6 +199,8 @@ def check_epoch(name: str, value: Any) -> Any:
     Traced values can only be checked for their dtype; their sign is the
     caller's responsibility (documented).
     """
+    if type(value) is int and 0 <= value <= max_step():  # the common case, on every step(epoch)
+        return value
     if is_tracer(value):
         if not np.issubdtype(value.dtype, np.integer) or value.ndim != 0:
             raise TypeError(
@@ -304,4 +307,24 @@ def check_betas(name: str, betas: Any) -> tuple:
     for i, b in enumerate(checked):
         if b >= 1.0:
             raise ValueError(f"{name}[{i}] must be in [0, 1), got {betas[i]!r}")
+    return checked
+
+
+def check_milestones(name: str, milestones: Any) -> tuple:
+    """Step counts that are non-negative integers in strictly increasing order, as a tuple.
+
+    A list, tuple or 1-D array; ``TypeError`` for anything else, ``ValueError``
+    (naming the entry) for a negative, non-integral or out-of-order one.
+    """
+    if isinstance(milestones, (np.ndarray, jax.Array)) and np.ndim(milestones) == 1:
+        milestones = np.asarray(milestones).tolist()
+    if not isinstance(milestones, (list, tuple)):
+        raise TypeError(f"{name} must be a list of non-negative integers, got {milestones!r}")
+    checked = tuple(check_int(f"{name}[{i}]", m) for i, m in enumerate(milestones))
+    for i in range(1, len(checked)):
+        if checked[i] <= checked[i - 1]:
+            raise ValueError(
+                f"{name} must be strictly increasing, but {name}[{i}] = "
+                f"{checked[i]} follows {checked[i - 1]}: got {milestones!r}"
+            )
     return checked

@@ -1,14 +1,16 @@
 """Stateful schedulers: brainstate states around the pure math of :mod:`expdecay.functional`.
 
 :class:`LRScheduler` documents the protocol every consumer of a scheduler uses
-(:mod:`.protocol`); :mod:`.cache` holds its one cache.
+(:mod:`.protocol`); :mod:`.cache` holds its one cache; :mod:`.composite` composes schedulers.
 """
 
 from .base import LRScheduler
+from .composite import ChainedScheduler, NotASchedulerError, SequentialLR
 from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
 from .limits import EndValueWarning, LearningRateOverflowWarning
 from .piecewise import ConstantLR, MultiStepLR
 from .protocol import LRFunction
+from .warmup import LinearLR, WarmupScheduler
 
 __all__ = [
     "LRScheduler",
@@ -18,6 +20,11 @@ __all__ = [
     "StepLR",
     "MultiStepLR",
     "ConstantLR",
+    "LinearLR",
+    "WarmupScheduler",
+    "SequentialLR",
+    "ChainedScheduler",
+    "NotASchedulerError",
     "LearningRateOverflowWarning",
     "EndValueWarning",
 ]

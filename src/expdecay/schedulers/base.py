@@ -61,9 +61,17 @@ class LRScheduler:
         self._base_lrs = base_lrs
         self._last_epoch = OptimState(epoch)
         self._cache = LRCache(base_lrs)
-        # the one place that tells the two kinds of subclass apart
+        self._source = self._make_source()
+
+    def _make_source(self) -> Any:
+        """The object that implements the protocol for this scheduler (composites override it).
+
+        The one place that tells the two kinds of subclass apart: one that
+        overrides :meth:`get_lr` (braintools style) or one that overrides
+        :meth:`schedule` (a pure closed form).
+        """
         get_lr_overridden = type(self).get_lr is not LRScheduler.get_lr
-        self._source = _GetLRSource(self) if get_lr_overridden else _ClosedFormSource(self)
+        return _GetLRSource(self) if get_lr_overridden else _ClosedFormSource(self)
 
     # ------------------------------------------------------------- protocol
     def lr_state(self) -> Any:
@@ -221,16 +229,28 @@ class LRScheduler:
         Every entry is checked before anything is written: after a failed load
         the scheduler is exactly as it was.
         """
+        self.check_state_dict(state_dict)()
+
+    def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        """Check ``state_dict`` without loading it; return the function that loads it.
+
+        Raises what :meth:`load_state_dict` raises. A composite checks all its
+        children's entries this way before it writes anything.
+        """
         require(state_dict, ("last_epoch", "base_lrs"))
         epoch = check_epoch("state_dict['last_epoch']", state_dict["last_epoch"])
         base_lrs = self._group_lrs("base_lrs", state_dict["base_lrs"])
         current = state_dict.get("current_lrs")
         if current is not None:
             current = self._group_lrs("current_lrs", current)
-        self.base_lrs = base_lrs
-        self.last_epoch.value = epoch
-        if current is not None:
-            self.override_lrs(current)
+
+        def load() -> None:
+            self.base_lrs = base_lrs
+            self.last_epoch.value = epoch
+            if current is not None:
+                self.override_lrs(current)
+
+        return load
 
     def _group_lrs(self, key: str, value: Any) -> List[float]:
         values = check_lrs(f"state_dict[{key!r}]", value)
@@ -270,18 +290,17 @@ class _ClosedFormSource:
 
     def state(self):
         s = self._scheduler
-        return s.last_epoch.value, s._cache.state.value
+        return s._last_epoch.value, s._cache.state.value
 
     def read(self):
-        s = self._scheduler
-        return s._cache.read(self.fn, s.last_epoch.value)
+        return self._scheduler._cache.read(self.fn, self.state())
 
     def at(self, steps):
         return self.fn.at(self.state(), steps)
 
 
 class _GetLRSource:
-    """The protocol of a braintools-style subclass: ``get_lr()`` gives the state (the LRs)."""
+    """The protocol of a braintools-style subclass: its state is ``(get_lr(), base_lrs)``."""
 
     __slots__ = ("_scheduler",)
     fn = GIVEN
@@ -295,13 +314,13 @@ class _GetLRSource:
     def state(self):
         s = self._scheduler
         epoch = s.last_epoch.value
-        _, current, tag = s._cache.state.value
+        base, current, tag = s._cache.state.value
         if not (is_tracer(epoch) or is_tracer(tag)) and int(tag) != int(epoch):
-            return self._get_lr()
-        return jnp.where(tag == epoch, current, self._get_lr())
+            return self._get_lr(), base
+        return jnp.where(tag == epoch, current, self._get_lr()), base
 
     def read(self):
-        values = self.state()
+        values = self.state()[0]
         return values if is_tracer(values) else np.asarray(values)
 
     def at(self, steps: np.ndarray):

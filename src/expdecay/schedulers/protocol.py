@@ -10,8 +10,15 @@ A scheduler gives two things:
 
 Optimizers evaluate ``lr_fn(lr_state())`` inside their compiled update;
 composite schedulers compose their children's functions over their children's
-states; ``lr_at``, the CLI and the plots use ``lr_fn.at``. Nothing else of a
-scheduler is read by another module.
+states (:mod:`.composite`); ``lr_at``, the CLI and the plots use ``lr_fn.at``.
+Nothing else of a scheduler is read by another module.
+
+Besides the values, a function answers three questions about a state:
+:meth:`~LRFunction.base` (the base learning rates, which a
+:class:`~expdecay.ChainedScheduler` divides by), and, eagerly,
+:meth:`~LRFunction.at_key` and :meth:`~LRFunction.position`, which tell the
+eager host block (:mod:`.cache`) when values computed by ``at`` for one state
+are the values of another.
 """
 
 from __future__ import annotations
@@ -29,11 +36,14 @@ class LRFunction:
 
     Two functions with equal ``key`` compute the same values from the same
     state, so an optimizer over either shares one compiled update.
-    Subclasses implement :meth:`__call__` and, when the schedule has a closed
-    form, :meth:`at`.
+    Subclasses implement :meth:`__call__` and :meth:`base` and, when the
+    schedule has a closed form, :meth:`at`, :meth:`at_key` and
+    :meth:`position`.
     """
 
     __slots__ = ("key", "_hash")
+    closed_form: bool = False
+    """Whether :meth:`at` gives values (``False``: it returns ``None``)."""
 
     def __init__(self, key: Hashable):
         self.key = key
@@ -45,15 +55,42 @@ class LRFunction:
     def __hash__(self) -> int:
         return self._hash
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key!r})"
+
     def __call__(self, state: Any) -> jax.Array:
         """The learning rates (shape ``(groups,)``) the next update applies in ``state``."""
+        raise NotImplementedError
+
+    def base(self, state: Any) -> jax.Array:
+        """The base learning rates (shape ``(groups,)``) held in ``state``."""
         raise NotImplementedError
 
     def at(self, state: Any, steps: Any) -> Optional[jax.Array]:
         """The schedule at an array of ``steps`` (shape ``steps.shape + (groups,)``), or ``None``.
 
-        ``None`` means the schedule has no closed form (a braintools-style
-        ``get_lr``): then it can only be evaluated by stepping.
+        The value at ``s`` is the learning rate after ``step(s)`` from
+        ``state`` (a manual override, which lasts until the next step, is left
+        out). ``None`` means the schedule has no closed form (a
+        braintools-style ``get_lr``): then it can only be evaluated by stepping.
+        """
+        return None
+
+    def at_key(self, state: Any) -> Optional[tuple]:
+        """Eagerly: a tuple of ints that identifies ``at(state, .)``, or ``None`` without ``at``.
+
+        Two live states with equal keys have equal ``at``. The key is built
+        from the identity (``id``) of the arrays ``at`` reads, so it is cheap;
+        whoever compares keys keeps the states alive.
+        """
+        return None
+
+    def position(self, state: Any) -> Optional[int]:
+        """Eagerly: the step ``s`` with ``self(state) == at(state, s)``, or ``None``.
+
+        For a scheduler, ``s`` is its step count; ``None`` while a manual
+        override is in effect, or while a composite's children are not where
+        ``step(s)`` puts them (a child stepped on its own).
         """
         return None
 
@@ -67,6 +104,7 @@ class ClosedForm(LRFunction):
     """
 
     __slots__ = ("values",)
+    closed_form = True
 
     def __init__(self, key: Hashable, values: Callable[[Any, Any], jax.Array]):
         super().__init__(key)
@@ -76,17 +114,28 @@ class ClosedForm(LRFunction):
         epoch, (base, current, tag) = state
         return jnp.where(tag == epoch, current, self.values(epoch, base))
 
+    def base(self, state):
+        return state[1][0]
+
     def at(self, state, steps):
         return self.values(jnp.asarray(steps), state[1][0])
 
+    def at_key(self, state):
+        return (id(state[1][0]),)
+
+    def position(self, state):
+        epoch = int(state[0])
+        return None if int(state[1][2]) == epoch else epoch
+
 
 class Given(LRFunction):
-    """The state *is* the learning rates: for schedules computed outside JAX.
+    """The learning rates are given in the state: for schedules computed outside JAX.
 
-    A braintools-style scheduler (one that overrides ``get_lr``) or a
-    braintools scheduler computes its learning rates in Python; its state for
-    the protocol is that array, and this function returns it as it is. All
-    such schedulers share one key, so they share one compiled update.
+    A braintools-style scheduler (one that overrides ``get_lr``) computes its
+    learning rates in Python; its state for the protocol is
+    ``(learning_rates, base_lrs)``, and this function returns the first as it
+    is. All such schedulers share one key, so they share one compiled update.
+    There is no closed form: :meth:`at` is ``None``.
     """
 
     __slots__ = ()
@@ -95,7 +144,10 @@ class Given(LRFunction):
         super().__init__("given")
 
     def __call__(self, state):
-        return state
+        return state[0]
+
+    def base(self, state):
+        return state[1]
 
 
 GIVEN = Given()
