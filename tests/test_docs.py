@@ -164,3 +164,24 @@ def test_the_figure_script_draws_the_committed_figures(tmp_path):
     for name in shown:
         assert (ROOT / "docs" / "_static" / name).is_file(), name
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_the_api_reference_documents_every_public_name():
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    directives = set(re.findall(r"^\.\. auto\w+:: expdecay\.(\w+)$", text, re.MULTILINE))
+    assert set(expdecay.__all__) - directives == set()
+
+
+def test_the_migration_guide_maps_the_warmup_and_composite_names():
+    text = (ROOT / "docs" / "migration.md").read_text(encoding="utf-8")
+    for name in (
+        "LinearLR",
+        "WarmupScheduler",
+        "SequentialLR",
+        "ChainedScheduler",
+        "NotASchedulerError",
+        "linear_schedule",
+        "join_schedules",
+        "warmup_exponential_decay_schedule",
+    ):
+        assert f"~expdecay.{name}" in text or f"expdecay.{name}" in text, name
