@@ -74,6 +74,18 @@ def schedule_of(lib, groups: int = 1):
     )
 
 
+# The composite of item (g): a linear warmup over WARMUP steps, then that same decay.
+WARMUP, WARMUP_START_FACTOR = 100, 0.1
+
+
+def composite_of(lib, groups: int = 1):
+    """``lib.SequentialLR([LinearLR, ExponentialDecayLR], milestones=[WARMUP])``: a warmup from
+    ``WARMUP_START_FACTOR * BASE_LR`` to ``BASE_LR``, then :func:`schedule_of`'s decay."""
+    base_lr = [BASE_LR] * groups if groups > 1 else BASE_LR
+    warmup = lib.LinearLR(base_lr=base_lr, start_factor=WARMUP_START_FACTOR, total_iters=WARMUP)
+    return lib.SequentialLR([warmup, schedule_of(lib, groups)], milestones=[WARMUP])
+
+
 def optax_schedule(base_lr=BASE_LR):
     return optax.exponential_decay(base_lr, DECAY_STEPS, DECAY_RATE)
 
@@ -117,13 +129,14 @@ class EagerStep:
     """``optimizer.step(grads); scheduler.step()`` with Adam + ExponentialDecayLR, eagerly.
 
     ``contender`` names a key of :data:`CONTENDERS`; each call blocks until
-    the parameters are computed.
+    the parameters are computed. ``schedule(lib)`` builds the scheduler
+    (default :func:`schedule_of`; item (g) passes :func:`composite_of`).
     """
 
-    def __init__(self, contender: str, params, grads):
+    def __init__(self, contender: str, params, grads, schedule: Callable = schedule_of):
         lib, kwargs = CONTENDERS[contender]
         self.params, self.grads = params, grads
-        self.scheduler = schedule_of(lib)
+        self.scheduler = schedule(lib)
         self.optimizer = lib.Adam(lr=self.scheduler, **kwargs)
         self.optimizer.register_trainable_weights(params)
 

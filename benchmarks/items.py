@@ -7,6 +7,9 @@
   (d) 10,000 steps in one compiled for_loop: ExponentialDecayLR vs a constant lr
   (e) peak memory of one eager step on 1e7 parameters (fresh processes)
   (f) compilations over 1,000 steps, eager and jitted (fresh processes)
+  (g) a composite scheduler, SequentialLR([LinearLR, ExponentialDecayLR]): eager
+      step + read against braintools' SequentialLR and a plain ExponentialDecayLR,
+      eager optimizer.step + scheduler.step, and its share of a compiled for_loop step
 
 To add an item: write a function ``(smoke) -> Report`` and give it a letter in
 :data:`ITEMS`. A measurement that needs a fresh process is a function
@@ -43,6 +46,7 @@ from contenders import (
     batch,
     braintools,
     compiled_loop,
+    composite_of,
     n_params,
     ones_grads,
     optax_schedule,
@@ -339,6 +343,93 @@ def compilations(smoke: bool) -> Report:
     return out
 
 
+# ------------------------------------------------------------------ (g)
+COMPOSITE = "SequentialLR([LinearLR, ExponentialDecayLR])"
+
+
+def composite(smoke: bool) -> Report:
+    out = Report("(g) composite scheduler")
+    # step + read: expdecay's two schedulers take turns; braintools' SequentialLR traces a switch
+    # at every eager step (~50-250 ms), so it is timed apart, with a few repetitions only.
+    reps, inner = (3, 2) if smoke else (300, 10)
+    ours, plain = f"expdecay {COMPOSITE}", "expdecay ExponentialDecayLR"
+    t = interleaved(
+        {
+            ours: lambda s=composite_of(expdecay): _step_and_read(s),
+            plain: lambda s=schedule_of(expdecay): _step_and_read(s),
+        },
+        reps,
+        inner,
+    )
+    theirs = None
+    if braintools is not None:
+        bt = composite_of(braintools.optim)
+        theirs = interleaved({"braintools": lambda: _step_and_read(bt)}, 3 if smoke else 5)[
+            "braintools"
+        ]
+    case = "eager step + read LRs, 1 group"
+    out.row(case, ours, t[ours] * 1e6, note=vs_braintools(theirs, t[ours]))
+    out.row(case, plain, t[plain] * 1e6)
+    out.row(case, f"braintools {COMPOSITE}", None if theirs is None else theirs * 1e6)
+    r = ratio(theirs, t[ours])
+    out.target(
+        f"{COMPOSITE} step + read: faster than braintools' SequentialLR",
+        r,
+        None if r is None else r > 1,
+    )
+    r = t[ours] / t[plain]
+    out.row(case, "composite / plain ExponentialDecayLR", r, unit="x", note="step + read")
+    out.target(
+        f"{COMPOSITE} step + read within 3x of a plain ExponentialDecayLR",
+        r,
+        r <= 3,
+        fmt="{:.2f}x",
+    )
+
+    # eager optimizer.step + scheduler.step, Adam on the 10x5 layer of (b)
+    steps = {}
+    for name, schedule in ((COMPOSITE, composite_of), ("ExponentialDecayLR", schedule_of)):
+        params = params_of(10, 5)
+        steps[name] = EagerStep("expdecay", params, ones_grads(params), schedule=schedule)
+    t = interleaved(steps, 3 if smoke else 300)
+    case = "eager optimizer.step + scheduler.step, Adam, 10x5 layer"
+    out.row(
+        case,
+        f"expdecay, {COMPOSITE}",
+        t[COMPOSITE] * 1e6,
+        note=f"{t[COMPOSITE] / t['ExponentialDecayLR']:.2f}x plain ExponentialDecayLR",
+    )
+    out.row(case, "expdecay, ExponentialDecayLR", t["ExponentialDecayLR"] * 1e6)
+
+    # its share of a compiled step, as in (d)
+    n = 100 if smoke else 10_000
+    constant = lambda lib: 0.1  # noqa: E731  (a float lr: nothing to schedule)
+    loops = {
+        name: compiled_loop(training_step(expdecay, lr).step, n)
+        for name, lr in ((COMPOSITE, composite_of), ("constant lr (float)", constant))
+    }
+    t = interleaved(loops, 2 if smoke else 21)
+    case = f"for_loop of {n:,} steps, 10x5 layer"
+    for name, value in t.items():
+        out.row(case, f"expdecay, {name}", value / n * 1e6, note="per step")
+    scheduled, flat = t[COMPOSITE], t["constant lr (float)"]
+    extra = scheduled / flat - 1
+    out.row(
+        case,
+        "the composite's share",
+        extra * 100,
+        unit="%",
+        note=f"{(scheduled - flat) / n * 1e9:.0f} ns per step",
+    )
+    out.target(
+        f"{COMPOSITE} adds <= 5% to a compiled step",
+        extra * 100,
+        extra <= 0.05,
+        fmt="{:+.1f}%",
+    )
+    return out
+
+
 # ------------------------------------------------------------------ the registry
 ITEMS: Dict[str, Callable[[bool], Report]] = {
     "a": scheduler_step,
@@ -347,6 +438,7 @@ ITEMS: Dict[str, Callable[[bool], Report]] = {
     "d": for_loop,
     "e": peak_memory,
     "f": compilations,
+    "g": composite,
 }
 
 CHILDREN: Dict[str, Callable[[str, int], dict]] = {

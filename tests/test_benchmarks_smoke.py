@@ -17,6 +17,7 @@ ITEMS = (
     "(d) compiled for_loop",
     "(e) peak memory",
     "(f) compilations",
+    "(g) composite scheduler",
 )
 CONTENDERS = (
     "expdecay step + read LRs",
@@ -29,9 +30,20 @@ CONTENDERS = (
     "expdecay (donate_buffers=True) (XLA memory analysis)",
     "expdecay, eager",
     "expdecay, jit",
+    "expdecay SequentialLR([LinearLR, ExponentialDecayLR])",
+    "braintools SequentialLR([LinearLR, ExponentialDecayLR])",
+    "composite / plain ExponentialDecayLR",
+    "expdecay, SequentialLR([LinearLR, ExponentialDecayLR])",
+    "the composite's share",
 )
 VERDICTS = ("| met |", "| MISSED |", "| n/a (braintools not installed) |")
-N_TARGETS = 20  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3
+N_TARGETS = 23  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3
+COMPOSITE_TARGETS = (
+    "SequentialLR([LinearLR, ExponentialDecayLR]) step + read: faster than braintools' SequentialLR",
+    "SequentialLR([LinearLR, ExponentialDecayLR]) step + read within 3x of a plain "
+    "ExponentialDecayLR",
+    "SequentialLR([LinearLR, ExponentialDecayLR]) adds <= 5% to a compiled step",
+)
 NEW_TARGET = "on the 10x5 layer within 1.5x of the jitted, donated optax Adam update"
 
 
@@ -59,3 +71,5 @@ def test_benchmark_smoke_mode_prints_every_row():
     ]
     assert len(targets) == N_TARGETS, "\n".join(targets)
     assert any(NEW_TARGET in line for line in targets), "\n".join(targets)
+    composite = [line for line in targets if line.startswith("| (g) composite scheduler")]
+    assert [line.split("|")[2].strip() for line in composite] == list(COMPOSITE_TARGETS), composite

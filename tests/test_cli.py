@@ -202,6 +202,23 @@ def test_small_rates_get_more_decimals(capsys):
         (["--at", "1", "--every", "2"], "argument --every: not allowed with argument --at"),
         (["--steps", "0"], "argument --steps: expected a positive integer, got '0'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--warmup-steps", "-1"], "argument --warmup-steps: expected an integer from 0 to"),
+        (["--warmup-steps", "1.5"], "argument --warmup-steps: expected an integer from 0 to"),
+        (
+            ["--warmup-start-lr", "0.01"],
+            "argument --warmup-start-lr: needs --warmup-steps > 0 (there is no warmup without it), "
+            "got --warmup-start-lr 0.01 with --warmup-steps 0",
+        ),
+        (
+            ["--warmup-steps", "0", "--warmup-start-lr", "0"],
+            "argument --warmup-start-lr: needs --warmup-steps > 0",
+        ),
+        (["--warmup-steps", "5", "--warmup-start-lr", "nan"], "warmup_start_lr must be finite"),
+        (
+            ["--warmup-steps", "5", "--warmup-start-lr", "-0.1"],
+            "warmup_start_lr must be non-negative",
+        ),
+        (["--warmup-steps", "5", "--warmup-start-lr", "x"], "argument --warmup-start-lr: invalid"),
     ],
 )
 def test_bad_flags_are_usage_errors(capsys, args, message):
@@ -337,6 +354,159 @@ def test_an_upper_bound_below_base_lr_holds_at_end_value_and_says_so(capsys):
         "end_value: 0.050000 (upper bound) is below base_lr = 0.100000: the learning "
         "rate is end_value = 0.050000 from step 0"
     )
+
+
+# ------------------------------------------------------- warmup, then decay
+WARMUP = ["--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.5"]
+
+
+def test_warmup_table_is_the_ramp_then_the_decay_by_the_hand_formula(capsys):
+    lines = preview(
+        capsys,
+        *WARMUP,
+        "--warmup-steps",
+        "400",
+        "--warmup-start-lr",
+        "0.02",
+        "--steps",
+        "4000",
+        "--every",
+        "100",
+    )
+    assert lines[0] == (
+        "SequentialLR(schedulers=[WarmupScheduler(base_lr=0.1, warmup_epochs=400, "
+        "warmup_start_lr=0.02, last_epoch=0), ExponentialDecayLR(base_lr=0.1, decay_steps=1000, "
+        "decay_rate=0.5, transition_begin=0, staircase=False, end_value=None, last_epoch=0)], "
+        "milestones=[400], last_epoch=0)"
+    )
+    rows = table(lines)
+    assert list(rows) == list(range(0, 4000, 100))
+    for step, lr in rows.items():
+        if step < 400:
+            expected = 0.02 + (0.1 - 0.02) * step / 400
+        else:
+            expected = 0.1 * 0.5 ** ((step - 400) / 1000)
+        assert lr == pytest.approx(expected, abs=1.5e-6), step
+    assert rows[400] == 0.1 and rows[1400] == 0.05  # the peak at step 400; one half-life later
+    assert fact(lines, "warmup") == (
+        "warmup: lr ramps linearly from warmup_start_lr = 0.020000 at step 0 up to the peak "
+        "base_lr = 0.100000 at step 400; the decay phase starts there"
+    )
+    assert fact(lines, "half-life") == (
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1400; the "
+        "decay begins at step 400)"
+    )
+    assert fact(lines, "last step") == f"last step (3999): lr = {0.1 * 0.5**3.599:.6f}"
+
+
+def test_warmup_equals_warmup_exponential_decay_schedule(capsys):
+    """The previewed SequentialLR has optax's semantics: the peak at step N, no off-by-one."""
+    from expdecay import warmup_exponential_decay_schedule
+
+    args = ["--transition-begin", "300", "--staircase", "--end-value", "0.02"]
+    lines = preview(
+        capsys,
+        *WARMUP,
+        *args,
+        "--warmup-steps",
+        "250",
+        "--warmup-start-lr",
+        "0.001",
+        "--at",
+        "0,1,249,250,251,549,550,1549,1550,2550,3550,10000",
+    )
+    schedule = warmup_exponential_decay_schedule(
+        init_value=0.001,
+        peak_value=0.1,
+        warmup_steps=250,
+        transition_steps=1000,
+        decay_rate=0.5,
+        transition_begin=300,
+        staircase=True,
+        end_value=0.02,
+    )
+    rows = table(lines)
+    assert rows == {step: round(float(schedule(step)), 6) for step in rows}
+    assert rows[250] == rows[1549] == 0.1 and rows[1550] == 0.05 and rows[3550] == 0.02
+    assert fact(lines, "hold") == (
+        "hold: lr = base_lr = 0.100000 for steps 250 to 549; the decay begins at step 550"
+    )
+    assert fact(lines, "half-life").startswith(
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1550; "
+    )
+    assert fact(lines, "end_value") == (
+        "end_value: 0.020000 (lower bound), first reached at step 3550"
+    )
+
+
+def test_the_facts_come_from_the_decay_phase_not_the_ramp(capsys):
+    # The ramp starts below base_lr / 2 and below end_value: neither counts as reached in it.
+    lines = preview(
+        capsys,
+        *WARMUP,
+        "--end-value",
+        "0.03",
+        "--warmup-steps",
+        "100",
+        "--at",
+        "0,50,100",
+    )
+    assert table(lines) == {0: 0.0, 50: 0.05, 100: 0.1}
+    assert "at step 1100;" in fact(lines, "half-life")
+    assert fact(lines, "end_value").startswith("end_value: 0.030000 (lower bound), first reached")
+    step = int(re.search(r"first reached at step (\d+)", fact(lines, "end_value"))[1])
+    assert abs(step - (100 + 1000 * math.log(0.3) / math.log(0.5))) <= 1  # 1837.0...
+
+
+def test_an_end_value_above_base_lr_after_a_warmup_is_reported_from_the_peak(capsys):
+    lines = preview(capsys, "--end-value", "0.5", "--warmup-steps", "10", "--at", "0,5,10")
+    assert table(lines) == {0: 0.0, 5: 0.0005, 10: 0.5}
+    assert fact(lines, "warmup") == (
+        "warmup: lr ramps linearly from warmup_start_lr = 0.000000 at step 0 towards base_lr = "
+        "0.001000; at step 10 the decay phase starts at end_value = 0.500000"
+    )
+    assert fact(lines, "end_value").endswith(
+        "the learning rate is end_value = 0.500000 from step 10"
+    )
+
+
+def test_no_warmup_output_is_unchanged_by_the_warmup_flags(capsys):
+    plain = preview(capsys, *WARMUP, "--transition-begin", "100", "--at", "0,100,5000")
+    assert (
+        preview(
+            capsys,
+            *WARMUP,
+            "--transition-begin",
+            "100",
+            "--at",
+            "0,100,5000",
+            "--warmup-steps",
+            "0",
+        )
+        == plain
+    )
+    assert plain[0].startswith("ExponentialDecayLR(") and not any(
+        "warmup" in line for line in plain
+    )
+
+
+def test_plot_with_warmup_writes_a_png(capsys, tmp_path):
+    path = tmp_path / "warmup.png"
+    lines = preview(
+        capsys,
+        "--warmup-steps",
+        "200",
+        "--transition-begin",
+        "100",
+        "--end-value",
+        "0.0009",
+        "--steps",
+        "3000",
+        "--plot",
+        str(path),
+    )
+    assert lines[-1] == f"wrote {path}"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 # ------------------------------------------------------- no input gives a traceback
@@ -519,10 +689,14 @@ def test_preview_never_gives_a_traceback(data, tmp_path_factory):
             "--every": mostly(st.integers(1, 10**4), INTS),
             "--at": STEP_LISTS,
             "--plot": figure_paths(root),
+            "--warmup-steps": mostly(st.integers(0, 10**4), INTS),
+            "--warmup-start-lr": mostly(st.floats(0.0, 1.0), FLOATS),
         },
     )
     code, out, err = run_cli(argv)
     event(f"exit code {code}" + (" with a plot" if code == 0 and "--plot" in argv else ""))
+    if code == 0 and "--warmup-steps" in argv and argv[argv.index("--warmup-steps") + 1] != "0":
+        event("a warmup")
     assert code in (0, 2), (argv, code, err)
     if code == 2:
         assert_one_line_error(code, err, "preview")

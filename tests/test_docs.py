@@ -111,6 +111,7 @@ def test_the_pages_with_examples_are_all_found():
         "docs/semantics.md",
         "docs/migration.md",
         "docs/preview.md",
+        "docs/warmup.md",
     } <= names
 
 
@@ -144,3 +145,43 @@ def test_a_wrong_documented_output_fails(tmp_path):
     page.write_text("```console\n$ python -m expdecay preview --at 0\nStep 0: lr = 0.5\n```\n")
     with pytest.raises(AssertionError, match="--- documented"):
         run_page(page, "bad.md")
+
+
+def test_the_figure_script_draws_the_committed_figures(tmp_path):
+    """docs/figures.py writes every PNG the pages show (their committed copies exist too)."""
+    import runpy
+    import sys
+
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in PAGES)
+    shown = set(re.findall(r"\]\(_static/([\w.-]+\.png)\)", pages))
+    assert "warmup.png" in shown
+    argv = sys.argv
+    try:
+        sys.argv = ["figures.py", str(tmp_path)]
+        runpy.run_path(str(ROOT / "docs" / "figures.py"), run_name="__main__")
+    finally:
+        sys.argv = argv
+    for name in shown:
+        assert (ROOT / "docs" / "_static" / name).is_file(), name
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_the_api_reference_documents_every_public_name():
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    directives = set(re.findall(r"^\.\. auto\w+:: expdecay\.(\w+)$", text, re.MULTILINE))
+    assert set(expdecay.__all__) - directives == set()
+
+
+def test_the_migration_guide_maps_the_warmup_and_composite_names():
+    text = (ROOT / "docs" / "migration.md").read_text(encoding="utf-8")
+    for name in (
+        "LinearLR",
+        "WarmupScheduler",
+        "SequentialLR",
+        "ChainedScheduler",
+        "NotASchedulerError",
+        "linear_schedule",
+        "join_schedules",
+        "warmup_exponential_decay_schedule",
+    ):
+        assert f"~expdecay.{name}" in text or f"expdecay.{name}" in text, name

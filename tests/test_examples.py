@@ -49,6 +49,7 @@ def test_every_example_has_a_test():
         "migrate_from_braintools/train_braintools.py",
         "migrate_from_braintools/train_expdecay.py",
         "data_parallel.py",
+        "warmup_then_decay.py",
     }  # tested in its own processes by tests/test_data_parallel.py
     assert {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.py")} == tested
 
@@ -200,3 +201,29 @@ def test_resumed_run_continues_the_schedule(capsys):
     assert saved == f"saved at step 150: lr = {0.01 * 0.8**3:.6f}"
     assert uninterrupted.split(":", 1)[1].strip() == continued.split(":", 1)[1].strip()
     assert same == "bitwise the same weights after 300 steps: True"
+
+
+@needs_optimizers
+def test_warmup_then_decay_applies_the_ramp_then_the_decay_eagerly_and_compiled(capsys):
+    lines = run(capsys, "warmup_then_decay.py")
+    pattern = re.compile(r"^(eager|jit) step (\d+): lr = (\d+\.\d+), loss = (\S+)$")
+    printed = [m.groups() for m in map(pattern.match, lines) if m]
+    steps = [0, 50, 99, 100, 101, 300, 499]
+    assert [(mode, int(step)) for mode, step, _, _ in printed] == [
+        (mode, step) for mode in ("eager", "jit") for step in steps
+    ]
+    for mode, step, lr, _ in printed:
+        step = int(step)
+        if step < 100:  # LinearLR: base_lr * (start_factor + (1 - start_factor) * step / 100)
+            expected = 0.05 * (0.1 + 0.9 * step / 100)
+        else:  # ExponentialDecayLR, stepped from 0 at the milestone
+            expected = 0.05 * 0.5 ** ((step - 100) / 200)
+        assert float(lr) == pytest.approx(expected, abs=1.5e-6), (mode, step)
+    eager = [row for row in printed if row[0] == "eager"]
+    jit = [row for row in printed if row[0] == "jit"]
+    assert [row[2] for row in eager] == [row[2] for row in jit]
+    assert float(eager[-1][3]) < float(eager[0][3]) / 1000
+    assert lines[-2:] == [
+        "eager and jit apply the same learning rates at all 500 steps: True",
+        "same weights (to 1e-5): True",
+    ]

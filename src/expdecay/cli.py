@@ -9,6 +9,12 @@ otherwise work out by hand: how long the LR is held before
 scheduler's :meth:`~expdecay.LRScheduler.lr_at`: the command line has no
 formula of its own.
 
+With ``--warmup-steps N`` the previewed scheduler is
+``SequentialLR([WarmupScheduler(base_lr, warmup_epochs=N, warmup_start_lr=X),
+ExponentialDecayLR(base_lr, ...)], milestones=[N])``: a linear ramp from ``X``
+at step 0 to the peak at step ``N``, then the decay, whose facts (hold,
+half-life, ``end_value``) are measured from step ``N``.
+
 >>> exit_code = main(["preview", "--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.5",
 ...       "--staircase", "--at", "0,1000,2000,3000"])
 ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, transition_begin=0, staircase=True, end_value=None, last_epoch=0)
@@ -32,7 +38,7 @@ import numpy as np
 
 from .plot import PLOT_HINT, check_figure_path
 from .formatting import lr_decimals
-from .schedulers import EndValueWarning, ExponentialDecayLR
+from .schedulers import EndValueWarning, ExponentialDecayLR, SequentialLR, WarmupScheduler
 from .schedulers.limits import first_step
 from .validation import max_step
 
@@ -60,6 +66,19 @@ def _count(maximum: Optional[int] = None, why: str = "") -> Callable[[str], int]
         return value
 
     return parse
+
+
+def _warmup_steps(text: str) -> int:
+    """An argparse type: a non-negative integer step count, at most :func:`max_step`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= max_step():
+        raise argparse.ArgumentTypeError(
+            f"expected an integer from 0 to {max_step()}, got {text!r}"
+        )
+    return value
 
 
 def _seed(text: str) -> int:
@@ -129,6 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="bound: lower when decay_rate < 1, upper when > 1 (default: none)",
     )
     preview.add_argument(
+        "--warmup-steps",
+        type=_warmup_steps,
+        default=0,
+        help="first ramp the LR linearly up to base_lr over this many steps, then decay "
+        "(default: 0, no warmup)",
+    )
+    preview.add_argument(
+        "--warmup-start-lr",
+        type=float,
+        default=None,
+        help="the LR at step 0 of the warmup; needs --warmup-steps > 0 (default: 0.0)",
+    )
+    preview.add_argument(
         "--steps",
         type=_count(
             max_step() + 1, f" (its last step, STEPS - 1, is a step: at most {max_step()})"
@@ -192,10 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------- preview
 def _preview(args: argparse.Namespace) -> int:
+    warmup = args.warmup_steps
+    if args.warmup_start_lr is not None and warmup == 0:
+        args.subparser.error(
+            f"argument --warmup-start-lr: needs --warmup-steps > 0 (there is no warmup without "
+            f"it), got --warmup-start-lr {args.warmup_start_lr!r} with --warmup-steps {warmup}"
+        )
+    start_lr = 0.0 if args.warmup_start_lr is None else args.warmup_start_lr
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            scheduler = ExponentialDecayLR(
+            decay = scheduler = ExponentialDecayLR(
                 base_lr=args.base_lr,
                 decay_steps=args.decay_steps,
                 decay_rate=args.decay_rate,
@@ -203,6 +242,11 @@ def _preview(args: argparse.Namespace) -> int:
                 staircase=args.staircase,
                 end_value=args.end_value,
             )
+            if warmup:  # the ramp, then the decay stepped from 0 at step `warmup`
+                ramp = WarmupScheduler(
+                    base_lr=args.base_lr, warmup_epochs=warmup, warmup_start_lr=start_lr
+                )
+                scheduler = SequentialLR([ramp, decay], milestones=[warmup])
     except (TypeError, ValueError, OverflowError) as error:
         args.subparser.error(str(error))  # argparse's usage message and exit code 2
     if args.steps is None:
@@ -232,8 +276,9 @@ def _preview(args: argparse.Namespace) -> int:
     values = [
         float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]
     ]
-    base, end = lr(0), args.end_value
-    facts = [base, lr(last), args.base_lr] + ([end] if end else [])
+    # the decay phase starts at step `warmup` (0 without one): its facts are measured from there
+    base, end = lr(warmup), args.end_value
+    facts = [base, lr(last), args.base_lr] + ([end] if end else []) + ([start_lr] if warmup else [])
     digits = lr_decimals(values + facts)
 
     def fmt(value: float) -> str:
@@ -243,18 +288,33 @@ def _preview(args: argparse.Namespace) -> int:
     for step, value in zip(table, values):
         print(f"Step {step}: lr = {fmt(value)}")
 
-    rate, begin = scheduler.decay_rate, scheduler.transition_begin
+    rate = decay.decay_rate
+    begin = warmup + decay.transition_begin  # the step at which the decay begins
 
     def first_step_reaching(target) -> Optional[int]:
-        """The first step at which the LR has fallen (decay) or grown (growth) to ``target``."""
+        """The first step of the decay phase at which the LR has fallen (decay) or grown (growth)
+        to ``target``."""
         if rate < 1:
-            return first_step(lambda s: lr(s) <= target, 0, max_step())
-        return first_step(lambda s: lr(s) >= target, 0, max_step())
+            return first_step(lambda s: lr(s) <= target, warmup, max_step())
+        return first_step(lambda s: lr(s) >= target, warmup, max_step())
 
-    if begin:
-        held = "end_value" if replaced else "base_lr"
+    held = "end_value" if replaced else "base_lr"
+    if warmup and replaced:  # the ramp goes towards base_lr; the decay phase is at end_value
         print(
-            f"hold: lr = {held} = {fmt(base)} for steps 0 to {begin - 1}; the decay begins at step {begin}"
+            f"warmup: lr ramps linearly from warmup_start_lr = {fmt(start_lr)} at step 0 towards "
+            f"base_lr = {fmt(args.base_lr)}; at step {warmup} the decay phase starts at "
+            f"end_value = {fmt(base)}"
+        )
+    elif warmup:
+        way = "up to the peak" if start_lr <= base else "down to"
+        print(
+            f"warmup: lr ramps linearly from warmup_start_lr = {fmt(start_lr)} at step 0 {way} "
+            f"base_lr = {fmt(base)} at step {warmup}; the decay phase starts there"
+        )
+    if begin > warmup:
+        print(
+            f"hold: lr = {held} = {fmt(base)} for steps {warmup} to {begin - 1}; the decay begins "
+            f"at step {begin}"
         )
     if rate == 1.0 or base == 0.0:
         print("half-life: none (the LR is constant)")
@@ -279,7 +339,7 @@ def _preview(args: argparse.Namespace) -> int:
         kind, side = ("lower", "above") if rate < 1 else ("upper", "below")
         print(
             f"end_value: {fmt(end)} ({kind} bound) is {side} base_lr = {fmt(args.base_lr)}: the learning rate is "
-            f"end_value = {fmt(end)} from step 0"
+            f"end_value = {fmt(end)} from step {warmup}"
         )
     else:
         bound = np.asarray(end, dtype=scheduler.lr_at(0).dtype)
@@ -293,11 +353,14 @@ def _preview(args: argparse.Namespace) -> int:
     print(f"last step ({last}): lr = {fmt(lr(last))}")
 
     if args.plot is not None:
-        return _plot_preview(scheduler, last, args.plot)
+        return _plot_preview(scheduler, decay, warmup, last, args.plot)
     return 0
 
 
-def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
+def _plot_preview(scheduler, decay: ExponentialDecayLR, warmup: int, last: int, path: str) -> int:
+    """Draw ``scheduler`` (``decay``, or a ``SequentialLR`` of a warmup of ``warmup`` steps and
+    ``decay``) from step 0 to ``last``, marking the end of the warmup, ``transition_begin`` and
+    ``end_value``."""
     from .plot import new_figure, plot_schedule
 
     try:
@@ -307,14 +370,23 @@ def _plot_preview(scheduler: ExponentialDecayLR, last: int, path: str) -> int:
         return 1
     ax = figure.subplots()
     steps = np.unique(np.linspace(0, last, num=min(last + 1, 4001)).astype(np.int64))
-    if scheduler.transition_begin:
-        ax.axvline(scheduler.transition_begin, color="0.6", linestyle=":", label="transition_begin")
-    if scheduler.end_value is not None:
-        ax.axhline(scheduler.end_value, color="0.6", linestyle="--", label="end_value")
+    if warmup:
+        ax.axvline(warmup, color="0.4", linestyle="-.", label="end of warmup (peak)")
+    if decay.transition_begin:
+        ax.axvline(
+            warmup + decay.transition_begin, color="0.6", linestyle=":", label="transition_begin"
+        )
+    if decay.end_value is not None:
+        ax.axhline(decay.end_value, color="0.6", linestyle="--", label="end_value")
     plot_schedule(scheduler, steps, ax=ax, labels=["learning rate"])
-    ax.set_title(
-        repr(scheduler).replace(", transition_begin", ",\ntransition_begin"), fontsize="medium"
-    )
+    title = repr(decay).replace(", transition_begin", ",\ntransition_begin")
+    if warmup:
+        ramp = scheduler.schedulers[0]
+        title = (
+            f"SequentialLR: WarmupScheduler from warmup_start_lr={ramp.warmup_start_lr!r} for "
+            f"steps 0 to {warmup - 1}, then from step {warmup}\n{title}"
+        )
+    ax.set_title(title, fontsize="medium")
     try:
         figure.savefig(path, dpi=120)
     except (
