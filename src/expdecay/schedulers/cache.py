@@ -89,6 +89,11 @@ class LRCache:
         if is_tracer(tag) or int(tag) != _STALE:
             self.state.value = (base, current, _STALE)
 
+    def clear_override_where(self, active: Any) -> None:
+        """Drop the override where the traced boolean ``active`` holds (for a conditional step)."""
+        base, current, tag = self.state.value
+        self.state.value = (base, current, jnp.where(active, _STALE, tag))
+
     def read(
         self,
         fn: LRFunction,

@@ -16,10 +16,10 @@ function of its own state).
 from __future__ import annotations
 
 import bisect
-from functools import partial
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import brainstate
+import jax.numpy as jnp
 import numpy as np
 
 from ..checkpoint import require, scalar_of
@@ -254,11 +254,21 @@ class SequentialLR(_Composite):
             self._cache.clear_override()
         self._last_epoch.value = epoch
         if is_tracer(epoch) and len(self._children) > 1:
-            branches = [partial(self._step_child, i) for i in range(len(self._children))]
-            brainstate.transform.switch(self.lr_fn.index(epoch), branches, epoch)
+            self._step_active_child(True, epoch)
         else:
             i = bisect.bisect_right(self._milestones, epoch) if len(self._children) > 1 else 0
             self._children[i].step(epoch - self._offsets[i])
+
+    def step_where(self, active: Any, epoch: Any) -> None:
+        """``step(epoch)`` where the traced boolean ``active`` holds (see LRScheduler)."""
+        super().step_where(active, epoch)
+        self._step_active_child(active, epoch)
+
+    def _step_active_child(self, active: Any, epoch: Any) -> None:
+        """Under ``jit``: step the child active at ``epoch`` with selects, not a ``switch``."""
+        index = self.lr_fn.index(epoch)
+        for i, child in enumerate(self._children):
+            child.step_where(jnp.logical_and(active, index == i), epoch - self._offsets[i])
 
     def _read_state(self) -> tuple:
         epoch, own = self._last_epoch.value, self._cache.state.value
@@ -271,9 +281,6 @@ class SequentialLR(_Composite):
 
     def _combine_reads(self) -> np.ndarray:
         return self._children[self.current_scheduler_idx].read_lrs()
-
-    def _step_child(self, i: int, epoch: Any) -> None:
-        self._children[i].step(epoch - self._offsets[i])
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
         index = np.searchsorted(np.asarray(self.milestones, dtype=np.int64), steps, side="right")
@@ -378,6 +385,14 @@ class ChainedScheduler(_Composite):
         self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
         for child in self._children:
             child.step(epoch)
+
+    def step_where(self, active: Any, epoch: Any) -> None:
+        """``step(epoch)`` where the traced boolean ``active`` holds (see LRScheduler)."""
+        epoch = check_epoch("epoch", epoch)
+        own = self._last_epoch.value
+        self._last_epoch.value = jnp.where(active, next_step("last_epoch", own), own)
+        for child in self._children:
+            child.step_where(active, epoch)
 
     def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
         return self._product(
