@@ -88,6 +88,10 @@ class OptaxOptimizer(StateDictMixin):
     """
 
     chain = staticmethod(_adam_chain)
+    #: ``False``: ``chain(h)`` is the whole update, no ``scale(-lr)`` follows (its lr is inside).
+    applies_lr = True
+    #: ``after_lr(h)``, when a subclass defines it: transforms after the ``-lr`` scaling.
+    after_lr = None
 
     def __init__(
         self,
@@ -120,8 +124,16 @@ class OptaxOptimizer(StateDictMixin):
             grad_clip_norm=grad_clip_norm,
             grad_clip_value=grad_clip_value,
         )
+        cls = type(self)
         self._rule = UpdateRule(
-            type(self).chain, h, grad_clip_norm, grad_clip_value, tx, scheduler.lr_fn
+            cls.chain,
+            h,
+            grad_clip_norm,
+            grad_clip_value,
+            tx,
+            scheduler.lr_fn,
+            applies_lr=cls.applies_lr,
+            after_lr=getattr(cls, "after_lr", None),
         )
         self.param_groups: List[ParamGroup] = []
         self.opt_state: Optional[OptimState] = None
@@ -270,6 +282,11 @@ class OptaxOptimizer(StateDictMixin):
             raise ValueError(
                 "add_param_group: lr and weight_decay cannot be applied to a custom tx; "
                 "build another OptaxOptimizer for this group"
+            )
+        if lr is not None and not type(self).applies_lr:
+            raise ValueError(
+                f"add_param_group: lr={lr!r} cannot be applied: {type(self).__name__} does "
+                f"not scale its updates by a learning rate"
             )
         if lr is not None:
             lr = check_real("lr", lr, nonnegative=True)
