@@ -10,6 +10,7 @@
   (g) a composite scheduler, SequentialLR([LinearLR, ExponentialDecayLR]): eager
       step + read against braintools' SequentialLR and a plain ExponentialDecayLR,
       eager optimizer.step + scheduler.step, and its share of a compiled for_loop step
+  (h) every optimizer of the table: eager and compiled step on the 10x5 layer vs braintools
 
 To add an item: write a function ``(smoke) -> Report`` and give it a letter in
 :data:`ITEMS`. A measurement that needs a fresh process is a function
@@ -431,6 +432,79 @@ def composite(smoke: bool) -> Report:
 
 
 # ------------------------------------------------------------------ the registry
+
+
+# ------------------------------------------------------------------ (h)
+def _optimizer_steps(lib, name: str):
+    """``(eager, compiled)`` callables: ``name``'s step + ``scheduler.step()`` on the 10x5 layer."""
+    import warnings
+
+    import optax
+
+    params = params_of(10, 5)
+    grads = ones_grads(params)
+    scheduler = lib.ExponentialDecayLR(base_lr=BASE_LR, decay_steps=1000, decay_rate=0.96)
+    args = (optax.sgd(0.01),) if name == "Lookahead" else ()
+    lr = BASE_LR if name in ("Rprop", "Fromage", "Lookahead") else scheduler
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optimizer = getattr(lib, name)(*args, lr=lr)
+    optimizer.register_trainable_weights(params)
+
+    def step():
+        optimizer.step(grads)
+        scheduler.step()
+
+    compiled = brainstate.transform.jit(step)
+
+    def eager():
+        step()
+        jax.block_until_ready([s.value for s in params.values()])
+
+    def jitted():
+        compiled()
+        jax.block_until_ready([s.value for s in params.values()])
+
+    return eager, jitted
+
+
+def optimizers(smoke: bool) -> Report:
+    out = Report("(h) optimizers")
+    names = expdecay.optim.OPTIMIZERS[:3] if smoke else expdecay.optim.OPTIMIZERS
+    reps = 3 if smoke else 100
+    eager_ratios, compiled_ratios = {}, {}
+    for name in names:
+        eager, compiled = {}, {}
+        for lib_name, lib in LIBS.items():
+            eager[lib_name], compiled[lib_name] = _optimizer_steps(lib, name)
+        for mode, calls, ratios in (
+            ("eager", eager, eager_ratios),
+            ("jit", compiled, compiled_ratios),
+        ):
+            t = interleaved(calls, reps)
+            ratios[name] = ratio(t.get("braintools"), t["expdecay"])
+            for contender, value in t.items():
+                note = vs_braintools(t.get("braintools"), value) if contender == "expdecay" else ""
+                out.row(f"{name}, {mode} step, 10x5 layer", contender, value * 1e6, note=note)
+        gc.collect()
+    slowest = min(eager_ratios, key=lambda n: eager_ratios[n] or 0.0)
+    r = eager_ratios[slowest]
+    out.target(
+        f"eager step >= 9x braintools for every optimizer (slowest: {slowest})",
+        r,
+        None if r is None else r >= 9,
+    )
+    slowest = min(compiled_ratios, key=lambda n: compiled_ratios[n] or 0.0)
+    r = compiled_ratios[slowest]
+    out.target(
+        f"compiled step no slower than braintools for every optimizer (slowest: {slowest})",
+        r,
+        None if r is None else r >= 0.95,
+        fmt="{:.2f}x",
+    )
+    return out
+
+
 ITEMS: Dict[str, Callable[[bool], Report]] = {
     "a": scheduler_step,
     "b": eager_step,
@@ -439,6 +513,7 @@ ITEMS: Dict[str, Callable[[bool], Report]] = {
     "e": peak_memory,
     "f": compilations,
     "g": composite,
+    "h": optimizers,
 }
 
 CHILDREN: Dict[str, Callable[[str, int], dict]] = {

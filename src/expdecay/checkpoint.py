@@ -14,7 +14,14 @@ import numpy as np
 
 from .validation import is_array
 
-__all__ = ["StateDictKeyError", "require", "optional_mapping", "scalar_of", "matching"]
+__all__ = [
+    "StateDictKeyError",
+    "require",
+    "optional_mapping",
+    "scalar_of",
+    "adopt_structure",
+    "matching",
+]
 
 
 class StateDictKeyError(KeyError, ValueError):
@@ -57,8 +64,39 @@ def scalar_of(name: str, value: Any) -> Any:
     return arr.reshape(()).item()
 
 
+def _fields_layout(tree: Any) -> Any:
+    """``tree``'s structure with each NamedTuple node named by its fields instead of its class."""
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        fields = tuple(tree._fields)
+        return ("namedtuple", fields, tuple(_fields_layout(getattr(tree, f)) for f in fields))
+    if isinstance(tree, (tuple, list)):
+        return (type(tree).__name__, tuple(_fields_layout(x) for x in tree))
+    if isinstance(tree, dict):
+        return ("dict", tuple((repr(k), _fields_layout(tree[k])) for k in sorted(tree, key=repr)))
+    return None if tree is None else "leaf"
+
+
+def adopt_structure(saved: Any, current: Any) -> Any:
+    """``saved``'s leaves in ``current``'s structure, when they differ only in NamedTuple classes.
+
+    braintools' NAdam and Lookahead states are its own classes
+    (``_ScaleByNadamState``, ``_LookaheadState``) with the fields of ours;
+    ``jax.tree.structure`` compares classes, so a braintools checkpoint would
+    not load without this. Any other difference is left for the caller to report.
+    """
+    if jax.tree.structure(saved) != jax.tree.structure(current) and _fields_layout(
+        saved
+    ) == _fields_layout(current):
+        return jax.tree.unflatten(jax.tree.structure(current), jax.tree.leaves(saved))
+    return saved
+
+
 def matching(name: str, saved: Any, current: Any) -> Any:
-    """``saved`` as device arrays with ``current``'s tree structure, shapes and dtypes."""
+    """``saved`` as device arrays with ``current``'s tree structure, shapes and dtypes.
+
+    NamedTuple nodes are matched by their fields (:func:`adopt_structure`).
+    """
+    saved = adopt_structure(saved, current)
     s_leaves, s_tree = jax.tree.flatten(saved)
     c_leaves, c_tree = jax.tree.flatten(current)
     if s_tree != c_tree:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, List
+import warnings
+from typing import Any, Callable, List
 
 import jax
 import jax.numpy as jnp
@@ -328,3 +329,58 @@ def check_milestones(name: str, milestones: Any) -> tuple:
                 f"{checked[i]} follows {checked[i - 1]}: got {milestones!r}"
             )
     return checked
+
+
+def check_fraction(name: str, value: Any, *, include_one: bool = False) -> float:
+    """A real number in ``[0, 1)`` (``[0, 1]`` with ``include_one``): a decay or averaging weight."""
+    number = check_real(name, value, nonnegative=True)
+    if number > 1.0 or (number == 1.0 and not include_one):
+        raise ValueError(f"{name} must be in [0, 1{']' if include_one else ')'}, got {value!r}")
+    return number
+
+
+def check_pair(name: str, value: Any, check_item: Callable[[str, Any], Any]) -> tuple:
+    """Exactly two items, each checked by ``check_item(f"{name}[i]", item)``."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{name} must be a pair of two numbers, got {value!r}")
+    return tuple(check_item(f"{name}[{i}]", item) for i, item in enumerate(value))
+
+
+def check_optional(name: str, value: Any, check: Callable[[str, Any], Any]) -> Any:
+    """``None``, or ``value`` checked by ``check``."""
+    return None if value is None else check(name, value)
+
+
+def check_positive(name: str, value: Any) -> float:
+    """A finite real number ``> 0``."""
+    return check_real(name, value, positive=True)
+
+
+def check_nonnegative(name: str, value: Any) -> float:
+    """A finite real number ``>= 0``."""
+    return check_real(name, value, nonnegative=True)
+
+
+def deprecated_pair(name: str, pair: Any, check: Callable[[str, Any], Any], **parts: Any) -> Any:
+    """``pair`` with the deprecated single values ``parts`` put in, each warned about as braintools.
+
+    ``deprecated_pair("betas", betas, check, beta1=b1, beta2=None)`` returns
+    ``(b1, betas[1])`` and emits braintools' ``DeprecationWarning`` "The
+    `beta1` parameter is deprecated, please use `betas=(beta1, beta2)`
+    instead." (pointing at the caller's caller). Each given value is checked
+    by ``check`` under its own name. Without a given part, ``pair`` is returned.
+    """
+    given = {key: value for key, value in parts.items() if value is not None}
+    if not given:
+        return pair
+    items = list(check_pair(name, pair, lambda _, item: item))
+    keys = list(parts)
+    for key, value in given.items():
+        items[keys.index(key)] = check(key, value)
+    for key in given:
+        warnings.warn(
+            f"The `{key}` parameter is deprecated, please use `{name}=({', '.join(keys)})` instead.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return tuple(items)

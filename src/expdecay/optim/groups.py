@@ -13,7 +13,7 @@ from ..validation import is_array, is_tracer
 if TYPE_CHECKING:
     from .shell import OptaxOptimizer
 
-__all__ = ["ParamGroup", "GroupLR", "flatten_params"]
+__all__ = ["ParamGroup", "ParamStates", "GroupLR", "flatten_params"]
 
 Entry = Tuple[tuple, str, brainstate.State]  # (keys into the tree, name, state)
 
@@ -76,7 +76,7 @@ class GroupLR:
 
     @property
     def value(self) -> jax.Array:
-        return self._optimizer.lr.read_lrs()[self._index]
+        return self._optimizer._scheduler.read_lrs()[self._index]
 
     @value.setter
     def value(self, lr: Any) -> None:
@@ -149,3 +149,36 @@ class ParamGroup(dict):
                         f"grads{name} must be an array (or a pytree of arrays like its "
                         f"parameter), got {type(leaf).__name__} {leaf!r}"
                     )
+
+
+class ParamStates:
+    """``optimizer.param_states``: every registered ``State`` (braintools' ``UniqueStateManager``).
+
+    ``to_pytree()`` the states in their registered trees (one dict of all
+    groups' trees merged), ``to_pytree_value()`` their values, ``to_dict()``
+    ``{path string: state}``; ``len()`` and iteration over the states.
+    """
+
+    def __init__(self, groups: List[ParamGroup]):
+        self._entries = [e for g in groups for e in g.entries]
+
+    def to_pytree(self) -> Dict[Any, Any]:
+        tree: Dict[Any, Any] = {}
+        for keys, _, state in self._entries:
+            node = tree
+            for k in keys[:-1]:
+                node = node.setdefault(k, {})
+            node[keys[-1]] = state
+        return tree
+
+    def to_pytree_value(self) -> Dict[Any, Any]:
+        return jax.tree.map(lambda s: s.value, self.to_pytree(), is_leaf=_is_state)
+
+    def to_dict(self) -> Dict[str, brainstate.State]:
+        return {name: state for _, name, state in self._entries}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter([state for _, _, state in self._entries])

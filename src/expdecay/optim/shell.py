@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import optax
 
 from ..schedulers import ConstantLR, LRScheduler
+from ..schedulers.foreign import BraintoolsScheduler, is_braintools_scheduler
 from ..states import OptimState
 from ..validation import (
     check_bool,
@@ -30,7 +31,7 @@ from ..validation import (
     is_tracer,
     next_step,
 )
-from .groups import GroupLR, ParamGroup, flatten_params
+from .groups import GroupLR, ParamGroup, ParamStates, flatten_params
 from .state_dict import StateDictMixin
 from .update import Hyperparameters, UpdateRule, apply_update, init_state
 
@@ -88,6 +89,10 @@ class OptaxOptimizer(StateDictMixin):
     """
 
     chain = staticmethod(_adam_chain)
+    #: ``False``: ``chain(h)`` is the whole update, no ``scale(-lr)`` follows (its lr is inside).
+    applies_lr = True
+    #: ``after_lr(h)``, when a subclass defines it: transforms after the ``-lr`` scaling.
+    after_lr = None
 
     def __init__(
         self,
@@ -106,6 +111,7 @@ class OptaxOptimizer(StateDictMixin):
         if tx is not None and not isinstance(tx, optax.GradientTransformation):
             raise TypeError(f"tx must be an optax.GradientTransformation or None, got {tx!r}")
         scheduler = self._scheduler_of(lr)
+        given = None if scheduler is None else lr  # a braintools scheduler: the one the user gave
         h = Hyperparameters(**hyperparameters)
         weight_decay = check_real("weight_decay", weight_decay, nonnegative=True)
         grad_clip_norm = check_optional_positive("grad_clip_norm", grad_clip_norm)
@@ -120,8 +126,16 @@ class OptaxOptimizer(StateDictMixin):
             grad_clip_norm=grad_clip_norm,
             grad_clip_value=grad_clip_value,
         )
+        cls = type(self)
         self._rule = UpdateRule(
-            type(self).chain, h, grad_clip_norm, grad_clip_value, tx, scheduler.lr_fn
+            cls.chain,
+            h,
+            grad_clip_norm,
+            grad_clip_value,
+            tx,
+            scheduler.lr_fn,
+            applies_lr=cls.applies_lr,
+            after_lr=getattr(cls, "after_lr", None),
         )
         self.param_groups: List[ParamGroup] = []
         self.opt_state: Optional[OptimState] = None
@@ -129,6 +143,8 @@ class OptaxOptimizer(StateDictMixin):
         self.step_count = OptimState(0)
         self.donate_buffers = donate_buffers
         self._scheduler = scheduler
+        self._given_lr = given if given is not None else scheduler  # what ``lr`` returns
+        self.schedulers: List[Any] = []  # braintools' add_scheduler list
         scheduler.attach_optimizer(self)
         if tx is not None:
             given = dict(
@@ -153,9 +169,11 @@ class OptaxOptimizer(StateDictMixin):
 
     @staticmethod
     def _scheduler_of(lr: Any) -> Optional[LRScheduler]:
-        """``lr`` if it is a scheduler, ``None`` for a valid number (checked here)."""
+        """``lr`` if it is a scheduler (a braintools one adapted), ``None`` for a valid number."""
         if isinstance(lr, LRScheduler):
             return lr
+        if is_braintools_scheduler(lr):
+            return BraintoolsScheduler(lr)
         if isinstance(lr, bool) or is_tracer(lr):
             raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}")
         try:
@@ -164,6 +182,8 @@ class OptaxOptimizer(StateDictMixin):
             raise TypeError(
                 f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}"
             ) from None
+        except ValueError as error:  # braintools says "Invalid learning rate: -0.1 (must be >= 0)."
+            raise ValueError(f"Invalid learning rate: {error}") from None
         return None
 
     def __getattr__(self, name: str) -> Any:
@@ -182,9 +202,9 @@ class OptaxOptimizer(StateDictMixin):
 
     # --------------------------------------------------------- learning rate
     @property
-    def lr(self) -> LRScheduler:
-        """The scheduler (a float ``lr`` is held by a :class:`~expdecay.ConstantLR`)."""
-        return self._scheduler
+    def lr(self) -> Any:
+        """The scheduler as given (a float ``lr`` is held by a :class:`~expdecay.ConstantLR`)."""
+        return self._given_lr
 
     lr_scheduler = lr
 
@@ -211,8 +231,27 @@ class OptaxOptimizer(StateDictMixin):
         scheduler = self._scheduler
         scheduler.override_lrs(jnp.asarray(scheduler.read_lrs()).at[index].set(value))
 
+    def add_scheduler(self, scheduler: Any) -> None:
+        """Append ``scheduler`` to ``schedulers`` (braintools: then :meth:`get_last_lr` is its own).
+
+        As in braintools it does not drive the updates: ``lr`` does.
+        """
+        if not callable(getattr(scheduler, "get_last_lr", None)):
+            raise TypeError(f"scheduler must be an LRScheduler, got {scheduler!r}")
+        self.schedulers.append(scheduler)
+
+    @property
+    def param_states(self) -> ParamStates:
+        """The registered parameters (braintools' ``UniqueStateManager`` surface)."""
+        return ParamStates(self.param_groups)
+
     def get_last_lr(self) -> List[jax.Array]:
-        """The learning rate of each parameter group (at least one entry)."""
+        """The learning rate of each parameter group (at least one entry).
+
+        After :meth:`add_scheduler`, the last added scheduler's ``get_last_lr()`` (braintools).
+        """
+        if self.schedulers:
+            return self.schedulers[-1].get_last_lr()
         lrs = self._scheduler.read_lrs()
         return [lrs[i] for i in range(max(1, len(self.param_groups)))]
 
@@ -270,6 +309,11 @@ class OptaxOptimizer(StateDictMixin):
             raise ValueError(
                 "add_param_group: lr and weight_decay cannot be applied to a custom tx; "
                 "build another OptaxOptimizer for this group"
+            )
+        if lr is not None and not type(self).applies_lr:
+            raise ValueError(
+                f"add_param_group: lr={lr!r} cannot be applied: {type(self).__name__} does "
+                f"not scale its updates by a learning rate"
             )
         if lr is not None:
             lr = check_real("lr", lr, nonnegative=True)

@@ -31,7 +31,7 @@ class StateDictMixin:
         count = self.step_count.value
         if is_tracer(count):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        lrs = self._scheduler.get_last_lr()
+        lrs = self._given_lrs(self._scheduler.get_last_lr())
         host = lambda tree: jax.tree.map(np.array, tree)  # noqa: E731
         return {
             "step_count": int(count),
@@ -46,6 +46,14 @@ class StateDictMixin:
             },
             "opt_state": host(self.opt_state.value),
         }
+
+    def _given_lrs(self, lrs: list) -> list:
+        """``lrs``, each as the user gave it (``0.001``, ``1``) while it is that base lr."""
+        base = list(self._scheduler.base_lrs)
+        return [
+            base[i] if i < len(base) and _as_float(lr) == _as_float(base[i]) else lr
+            for i, lr in enumerate(lrs)
+        ]
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Load a state dict from :meth:`state_dict` (or braintools'), checking it all first.

@@ -31,25 +31,28 @@ from typing import Optional, Tuple, Union
 import optax
 
 from ..schedulers import LRScheduler
-from ..validation import check_betas, check_bool, check_real
+from ..validation import (
+    check_betas,
+    check_bool,
+    check_fraction,
+    check_real,
+    deprecated_pair,
+)
 from .shell import OptaxOptimizer
-from .update import Hyperparameters
-
-__all__ = ["SGD", "Adam", "AdamW"]
+from .transforms import decayed_weights
 
 LR = Union[float, LRScheduler]
 
-
-def weight_decay(h: Hyperparameters) -> list:
-    """``+ weight_decay * params``: coupled L2 before the moments, decoupled after them."""
-    return [optax.add_decayed_weights(h.weight_decay)] if h.weight_decay > 0 else []
+__all__ = ["SGD", "Adam", "AdamW", "Momentum", "MomentumNesterov"]
 
 
 class SGD(OptaxOptimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum and coupled L2 weight decay.
 
     Chain: clipping, ``+ weight_decay * params``, ``optax.trace(momentum,
-    nesterov)`` when ``momentum > 0``, scale by ``-lr``.
+    nesterov)`` when ``momentum > 0``, scale by ``-lr``; braintools' order and
+    state. braintools 0.3's ``SGD`` has no deprecated argument. Differs from
+    braintools: ``nesterov=True`` needs ``momentum > 0`` (as PyTorch).
 
     >>> import brainstate, jax.numpy as jnp
     >>> from expdecay import SGD
@@ -87,9 +90,9 @@ class SGD(OptaxOptimizer):
         )
 
     @staticmethod
-    def chain(h: Hyperparameters) -> list:
+    def chain(h) -> list:
         momentum = [optax.trace(decay=h.momentum, nesterov=h.nesterov)] if h.momentum > 0 else []
-        return weight_decay(h) + momentum
+        return [*decayed_weights(h.weight_decay), *momentum]
 
 
 class Adam(OptaxOptimizer):
@@ -97,16 +100,17 @@ class Adam(OptaxOptimizer):
 
     Chain: clipping, ``+ weight_decay * params``, ``optax.scale_by_adam``
     (``scale_by_amsgrad`` when ``amsgrad=True``), scale by ``-lr``.
+    ``beta1=`` / ``beta2=`` are deprecated (braintools' ``DeprecationWarning``
+    text) and override ``betas``. Differs from braintools: they are keyword
+    arguments here; in braintools they come third and fourth, before ``eps``.
 
     >>> import brainstate, jax.numpy as jnp
-    >>> from expdecay import Adam, ExponentialDecayLR
-    >>> model = brainstate.nn.Linear(10, 5)
-    >>> scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.96)
-    >>> optimizer = Adam(lr=scheduler)
-    >>> optimizer.register_trainable_weights(model.states(brainstate.ParamState))  # doctest: +ELLIPSIS
-    Adam(...)
-    >>> print(f"{optimizer.current_lr:.6f}")
-    0.100000
+    >>> from expdecay import Adam
+    >>> w = brainstate.ParamState(jnp.array([1.0, -2.0]))
+    >>> optimizer = Adam(lr=0.1).register_trainable_weights({"w": w})
+    >>> optimizer.step({"w": jnp.array([0.5, -1.0])})  # Adam's first step is lr * sign(g)
+    >>> [round(x, 4) for x in w.value.tolist()]
+    [0.9, -1.9]
     """
 
     def __init__(
@@ -120,7 +124,10 @@ class Adam(OptaxOptimizer):
         grad_clip_value: Optional[float] = None,
         *,
         donate_buffers: bool = False,
+        beta1: Optional[float] = None,
+        beta2: Optional[float] = None,
     ):
+        betas = deprecated_pair("betas", betas, check_fraction, beta1=beta1, beta2=beta2)
         super().__init__(
             lr=lr,
             weight_decay=weight_decay,
@@ -133,16 +140,16 @@ class Adam(OptaxOptimizer):
         )
 
     @staticmethod
-    def chain(h: Hyperparameters) -> list:
+    def chain(h) -> list:
         scale = optax.scale_by_amsgrad if h.amsgrad else optax.scale_by_adam
-        return weight_decay(h) + [scale(b1=h.betas[0], b2=h.betas[1], eps=h.eps)]
+        return [*decayed_weights(h.weight_decay), scale(b1=h.betas[0], b2=h.betas[1], eps=h.eps)]
 
 
 class AdamW(OptaxOptimizer):
     """Adam with decoupled weight decay (``weight_decay * params`` added after the moments).
 
     Chain: clipping, ``optax.scale_by_adam``, ``+ weight_decay * params``,
-    scale by ``-lr``.
+    scale by ``-lr``. braintools 0.3's ``AdamW`` has no deprecated argument.
 
     >>> import brainstate, jax.numpy as jnp
     >>> from expdecay import AdamW
@@ -175,5 +182,91 @@ class AdamW(OptaxOptimizer):
         )
 
     @staticmethod
-    def chain(h: Hyperparameters) -> list:
-        return [optax.scale_by_adam(b1=h.betas[0], b2=h.betas[1], eps=h.eps)] + weight_decay(h)
+    def chain(h) -> list:
+        return [
+            optax.scale_by_adam(b1=h.betas[0], b2=h.betas[1], eps=h.eps),
+            *decayed_weights(h.weight_decay),
+        ]
+
+
+class Momentum(OptaxOptimizer):
+    """Heavy-ball momentum: ``optax.trace(momentum)``, with coupled L2 weight decay.
+
+    Chain: clipping, ``+ weight_decay * params``, ``optax.trace(momentum)``
+    (always, even at ``momentum=0``: the state keeps its ``TraceState``),
+    scale by ``-lr``. State: ``(TraceState, ScaleByScheduleState)``.
+
+    >>> import brainstate, jax.numpy as jnp
+    >>> from expdecay import Momentum
+    >>> w = brainstate.ParamState(jnp.array([1.0, -2.0]))
+    >>> optimizer = Momentum(lr=0.1, momentum=0.9).register_trainable_weights({"w": w})
+    >>> for _ in range(2):
+    ...     optimizer.step({"w": jnp.array([0.5, 1.0])})
+    >>> [round(x, 4) for x in w.value.tolist()]  # w - 0.1 g, then - 0.1 (0.9 g + g)
+    [0.855, -2.29]
+    """
+
+    def __init__(
+        self,
+        lr: LR = 1e-3,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+            donate_buffers=donate_buffers,
+            momentum=check_real("momentum", momentum, nonnegative=True),
+        )
+
+    @staticmethod
+    def chain(h) -> list:
+        return [*decayed_weights(h.weight_decay), optax.trace(decay=h.momentum, nesterov=False)]
+
+
+class MomentumNesterov(OptaxOptimizer):
+    """Nesterov momentum: ``optax.trace(momentum, nesterov=True)``, with coupled L2 weight decay.
+
+    Chain: clipping, ``+ weight_decay * params``, ``optax.trace(momentum,
+    nesterov=True)``, scale by ``-lr``. State: ``(TraceState,
+    ScaleByScheduleState)``. Differs from braintools: ``momentum`` must be
+    ``> 0`` (as ``SGD(nesterov=True)`` and PyTorch); braintools accepts 0.
+
+    >>> import brainstate, jax.numpy as jnp
+    >>> from expdecay import MomentumNesterov
+    >>> w = brainstate.ParamState(jnp.array([1.0, -2.0]))
+    >>> optimizer = MomentumNesterov(lr=0.1, momentum=0.9).register_trainable_weights({"w": w})
+    >>> for _ in range(2):
+    ...     optimizer.step({"w": jnp.array([0.5, 1.0])})
+    >>> [round(x, 4) for x in w.value.tolist()]  # steps g + 0.9 m: 1.9 g, then 2.71 g
+    [0.7695, -2.461]
+    """
+
+    def __init__(
+        self,
+        lr: LR = 1e-3,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        grad_clip_norm: Optional[float] = None,
+        grad_clip_value: Optional[float] = None,
+        *,
+        donate_buffers: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            weight_decay=weight_decay,
+            grad_clip_norm=grad_clip_norm,
+            grad_clip_value=grad_clip_value,
+            donate_buffers=donate_buffers,
+            momentum=check_real("momentum", momentum, positive=True),
+        )
+
+    @staticmethod
+    def chain(h) -> list:
+        return [*decayed_weights(h.weight_decay), optax.trace(decay=h.momentum, nesterov=True)]

@@ -52,13 +52,27 @@ class UpdateRule:
     """The algorithm: ``clip -> chain(hyperparameters) -> scale by -lr``, for each group layout.
 
     ``chain`` returns the optax transformations between clipping and the
-    learning-rate scaling (each optimizer's entry of the table). ``tx``, when
+    learning-rate scaling (each optimizer's entry of the table); ``after_lr``,
+    when given, those after it (LBFGS: braintools' identity line search). With
+    ``applies_lr=False`` the chain is the whole update and no ``-lr`` scaling
+    is added (Rprop, Fromage, Lookahead: their learning rate is inside). ``tx``, when
     given, replaces the whole chain, as braintools does for
     ``OptaxOptimizer(tx=...)``. Equality and hashing by value, hashed once: a
     cheap ``jit`` cache key.
     """
 
-    __slots__ = ("chain", "h", "clip_norm", "clip_value", "tx", "lr_fn", "layouts", "_hash")
+    __slots__ = (
+        "chain",
+        "h",
+        "clip_norm",
+        "clip_value",
+        "tx",
+        "lr_fn",
+        "layouts",
+        "applies_lr",
+        "after_lr",
+        "_hash",
+    )
 
     def __init__(
         self,
@@ -69,9 +83,12 @@ class UpdateRule:
         tx: Optional[optax.GradientTransformation],
         lr_fn: LRFunction,
         layouts: Sequence[tuple] = (),
+        applies_lr: bool = True,
+        after_lr: Optional[Callable[[Hyperparameters], list]] = None,
     ):
         self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
         self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
+        self.applies_lr, self.after_lr = bool(applies_lr), after_lr
         self._hash = hash(self._key())
 
     def _key(self) -> tuple:
@@ -83,6 +100,8 @@ class UpdateRule:
             self.tx,
             self.lr_fn,
             self.layouts,
+            self.applies_lr,
+            self.after_lr,
         )
 
     def __eq__(self, other: Any) -> bool:
@@ -100,6 +119,8 @@ class UpdateRule:
             tx=self.tx,
             lr_fn=self.lr_fn,
             layouts=self.layouts,
+            applies_lr=self.applies_lr,
+            after_lr=self.after_lr,
         )
         fields.update(changes)
         return UpdateRule(**fields)
@@ -113,8 +134,12 @@ class UpdateRule:
             clips.append(optax.clip_by_global_norm(self.clip_norm))
         if self.clip_value is not None:
             clips.append(optax.clip(self.clip_value))
-        middle = self.chain(Hyperparameters(**dict(self.h), weight_decay=weight_decay))
-        return optax.chain(*clips, *middle, optax.scale_by_schedule(lambda count: -lr))
+        h = Hyperparameters(**dict(self.h), weight_decay=weight_decay)
+        middle = self.chain(h)
+        if not self.applies_lr:  # the chain is the whole update (Rprop, Fromage, Lookahead)
+            return optax.chain(*clips, *middle)
+        after = self.after_lr(h) if self.after_lr is not None else []
+        return optax.chain(*clips, *middle, optax.scale_by_schedule(lambda count: -lr), *after)
 
 
 def init_state(rule: UpdateRule, layout: tuple, values: Sequence[Any]):

@@ -217,7 +217,13 @@ class LRScheduler:
         self.override_lrs(jnp.stack([jnp.asarray(apply_fn(v)) for v in self.get_lr()]))
 
     def attach_optimizer(self, optimizer: Any) -> None:
-        """Remember ``optimizer``; extend ``base_lrs`` with its last entry to cover its groups."""
+        """Remember ``optimizer``; extend ``base_lrs`` with its last entry to cover its groups.
+
+        ``optimizer`` must be an ``OptaxOptimizer`` (checked by class name: this
+        layer does not import the optimizers), as in braintools.
+        """
+        if not any(c.__name__ == "OptaxOptimizer" for c in type(optimizer).__mro__):
+            raise TypeError(f"optimizer must be an OptaxOptimizer, got {type(optimizer)}")
         self.optimizer = optimizer
         groups = len(getattr(optimizer, "param_groups", ()))
         if groups > self.num_groups:

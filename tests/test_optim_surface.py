@@ -1,0 +1,115 @@
+"""braintools' ``OptaxOptimizer`` surface on every optimizer of the table, with braintools' behaviour."""
+
+import brainstate
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import expdecay
+from conftest import assert_names, braintools_optim
+
+
+def build(name, **kwargs):
+    args = (optax.sgd(0.1),) if name == "Lookahead" else ()
+    return getattr(expdecay, name)(*args, **kwargs)
+
+
+MEMBERS = [
+    "add_scheduler",
+    "param_states",
+    "param_groups",
+    "lr",
+    "base_lr",
+    "current_lr",
+    "step_count",
+    "state_dict",
+    "load_state_dict",
+    "get_last_lr",
+    "lr_apply",
+    "register_trainable_weights",
+    "add_param_group",
+    "step",
+    "update",
+]
+
+
+@pytest.mark.parametrize("name", expdecay.optim.OPTIMIZERS)
+def test_every_optimizer_has_the_braintools_surface(name):
+    w = brainstate.ParamState(jnp.ones(3))
+    optimizer = build(name).register_trainable_weights({"w": w})
+    for member in MEMBERS:
+        assert hasattr(optimizer, member), member
+    assert list(optimizer.param_states.to_dict().values()) == [w]
+    assert optimizer.param_states.to_pytree() == {"w": w}
+    assert isinstance(optimizer, expdecay.OptaxOptimizer)
+
+
+@pytest.mark.parametrize("lr", [0.001, 1, 0.1])
+def test_state_dict_lr_is_the_lr_as_given_until_the_scheduler_steps(lr):
+    bt = braintools_optim()
+    ours = expdecay.Adam(lr=lr).register_trainable_weights(
+        {"w": brainstate.ParamState(jnp.ones(2))}
+    )
+    theirs = bt.Adam(lr=lr).register_trainable_weights({"w": brainstate.ParamState(jnp.ones(2))})
+    assert ours.state_dict()["lr"] == theirs.state_dict()["lr"] == lr
+    assert type(ours.state_dict()["lr"]) is type(lr)
+    scheduler = expdecay.ExponentialDecayLR(base_lr=lr, decay_steps=1, decay_rate=0.5)
+    ours = expdecay.SGD(lr=scheduler).register_trainable_weights(
+        {"w": brainstate.ParamState(jnp.ones(2))}
+    )
+    assert ours.state_dict()["lr"] == lr
+    scheduler.step()
+    assert np.isclose(float(ours.state_dict()["lr"]), lr / 2)
+
+
+@pytest.mark.parametrize("name", expdecay.optim.OPTIMIZERS)
+def test_a_negative_lr_is_an_invalid_learning_rate(name):
+    with pytest.raises(ValueError, match="learning rate") as info:
+        build(name, lr=-0.1)
+    assert_names(str(info.value), "lr", -0.1)
+
+
+def test_attach_optimizer_needs_an_optax_optimizer():
+    scheduler = expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=1, decay_rate=0.5)
+    with pytest.raises(TypeError, match="OptaxOptimizer"):
+        scheduler.attach_optimizer(object())
+    assert scheduler.optimizer is None
+
+
+def test_add_scheduler_sets_get_last_lr_only():
+    w = brainstate.ParamState(jnp.ones(2))
+    optimizer = expdecay.SGD(lr=0.1).register_trainable_weights({"w": w})
+    other = expdecay.ExponentialDecayLR(base_lr=0.5, decay_steps=1, decay_rate=0.5)
+    optimizer.add_scheduler(other)
+    assert optimizer.schedulers == [other]
+    assert optimizer.get_last_lr() == other.get_last_lr()
+    optimizer.step({"w": jnp.ones(2)})
+    assert np.allclose(w.value, 0.9)  # lr drives the update, as in braintools
+    with pytest.raises(TypeError, match="scheduler"):
+        optimizer.add_scheduler(0.1)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_braintools_scheduler_drives_an_expdecay_optimizer(compiled):
+    bt = braintools_optim()
+    runs = []
+    for lib in (expdecay, bt):
+        scheduler = bt.ExponentialDecayLR(base_lr=0.1, decay_steps=2, decay_rate=0.5)
+        w = brainstate.ParamState(jnp.ones(3))
+        optimizer = lib.Momentum(lr=scheduler, momentum=0.5).register_trainable_weights({"w": w})
+        assert optimizer.lr is scheduler
+
+        def train_step(grads, optimizer=optimizer, scheduler=scheduler):
+            optimizer.step(grads)
+            scheduler.step()
+
+        step = brainstate.transform.jit(train_step) if compiled else train_step
+        reported = []
+        for _ in range(6):
+            reported.append(float(optimizer.current_lr))
+            step({"w": jnp.ones(3)})
+        runs.append((reported, np.asarray(w.value)))
+    (ours_lr, ours_w), (theirs_lr, theirs_w) = runs
+    assert np.allclose(ours_lr, [0.1 * 0.5 ** (k / 2) for k in range(6)], rtol=1e-6)
+    np.testing.assert_allclose(ours_w, theirs_w, rtol=1e-6)
