@@ -102,5 +102,7 @@ def worst_relative(a: List, b: List) -> float:
         assert len(la) == len(lb)
         for x, y in zip(la, lb):
             assert x.shape == y.shape
-            worst = max(worst, float(np.max(np.abs(x - y)) / np.max(np.abs(y))))
+            err, scale = float(np.max(np.abs(x - y))), float(np.max(np.abs(y)))
+            assert np.isfinite(err), "a trajectory has a non-finite value"
+            worst = max(worst, err / scale if scale else (0.0 if err == 0 else float("inf")))
     return worst

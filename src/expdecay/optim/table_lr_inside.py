@@ -207,14 +207,17 @@ class Fromage(OptaxOptimizer):
     """Fromage (Bernstein et al. 2020): a trust-ratio step, weights shrunk by ``1/sqrt(1 + lr^2)``.
 
     The update is ``-lr m ||p||/||g|| g + (m - 1) p`` with ``m = 1 /
-    sqrt(1 + lr^2)``: not ``lr`` times an lr-free direction, so no final
-    ``scale(-lr)`` can express it under a changing learning rate. braintools
-    passes the first ``base_lr`` to ``optax.fromage`` and ignores the
-    scheduler (a warning says so here); this class sets ``applies_lr =
-    False`` and ``chain(h)`` is ``optax.fromage(initial_lr)`` after clipping.
-    State: ``((EmptyState, EmptyState, EmptyState),)``. ``momentum`` is kept
-    for braintools' signature and ignored with braintools' ``UserWarning``
-    when it is not 0. There is no ``weight_decay`` argument.
+    sqrt(1 + lr^2)``: not ``lr`` times an lr-free direction, so this class sets
+    ``applies_lr = False`` and ``chain(h)`` is ``optax.fromage(h.lr)`` after
+    clipping, built with the learning rate of the step (``h.lr``, traced).
+    So it follows the scheduler like every other optimizer, and the learning
+    rate an update applies is ``current_lr``; braintools passes the first
+    ``base_lr`` to ``optax.fromage`` and ignores the scheduler (the same
+    values for a constant ``lr``; ``docs/differences.md``). State:
+    ``((EmptyState, EmptyState, EmptyState),)``, braintools' layout.
+    ``momentum`` is kept for braintools' signature and ignored with
+    braintools' ``UserWarning`` when it is not 0. There is no
+    ``weight_decay`` argument.
 
     >>> import brainstate, jax.numpy as jnp
     >>> from expdecay import Fromage
@@ -236,7 +239,6 @@ class Fromage(OptaxOptimizer):
         *,
         donate_buffers: bool = False,
     ):
-        first = initial_lr(lr)
         momentum = check_real("momentum", momentum)
         if momentum:
             warnings.warn(
@@ -246,22 +248,18 @@ class Fromage(OptaxOptimizer):
                 UserWarning,
                 stacklevel=2,
             )
-        _warn_fixed_lr(
-            "Fromage", lr, f"applies lr={first!r} (the scheduler's first base_lr) at every step"
-        )
         super().__init__(
             lr=lr,
             weight_decay=0.0,
             grad_clip_norm=grad_clip_norm,
             grad_clip_value=grad_clip_value,
             donate_buffers=donate_buffers,
-            initial_lr=first,
             momentum=momentum,
         )
 
     @staticmethod
     def chain(h) -> list:
-        return [optax.fromage(learning_rate=h.initial_lr)]
+        return [optax.fromage(learning_rate=h.lr)]
 
 
 class Lookahead(OptaxOptimizer):

@@ -135,9 +135,11 @@ class UpdateRule:
         if self.clip_value is not None:
             clips.append(optax.clip(self.clip_value))
         h = Hyperparameters(**dict(self.h), weight_decay=weight_decay)
-        middle = self.chain(h)
         if not self.applies_lr:  # the chain is the whole update (Rprop, Fromage, Lookahead)
-            return optax.chain(*clips, *middle)
+            # it gets the group's learning rate (traced) as h.lr, for an update it enters
+            # other than as a final scale (Fromage)
+            return optax.chain(*clips, *self.chain(Hyperparameters(**dict(h), lr=lr)))
+        middle = self.chain(h)
         after = self.after_lr(h) if self.after_lr is not None else []
         return optax.chain(*clips, *middle, optax.scale_by_schedule(lambda count: -lr), *after)
 
