@@ -1,11 +1,45 @@
 """Shared test helpers: the braintools oracle and small utilities."""
 
 import importlib
+import os
+import shutil
 import sys
+import tempfile
 import warnings
 
 import numpy as np
 import pytest
+
+
+# One JAX compilation cache for the whole run, shared by the xdist workers and the scripts the
+# tests start: the same program (an optimizer's update, an oracle's compiled step, an eager
+# operation) is compiled once per run instead of once per test or process. The controller makes
+# the folder before the workers start (they inherit the variables) and removes it at the end; a
+# cache hit runs the same executable, so no check changes. It took the suite from about 173 s to
+# about 155 s on two cores.
+CACHE_VARIABLES = {
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+}
+_OWN_CACHE = []  # the folder this process made (the controller's), to remove at the end
+
+
+def pytest_configure(config):
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        _OWN_CACHE.append(tempfile.mkdtemp(prefix="expdecay-tests-jax-cache-"))
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = _OWN_CACHE[0]
+    for name, value in CACHE_VARIABLES.items():
+        os.environ.setdefault(name, value)
+    import jax  # imported by now anyway; the variables are read at its import, so set them too
+
+    jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+def pytest_unconfigure(config):
+    for folder in _OWN_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 ORACLE_MIN_VERSION = (0, 3)  # get_last_lr, schedule at step 0 on construction: the API we mirror

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import brainstate
 import jax
@@ -14,20 +14,49 @@ W1, W2 = ("l1", "weight"), ("l2", "weight")  # the keys model.states(ParamState)
 
 
 class MLP(brainstate.nn.Module):
-    """4 -> 16 -> 3, tanh: two brainstate Linear layers (each a ParamState holding weight and bias)."""
+    """4 -> 16 -> 3, tanh: two brainstate Linear layers (each a ParamState holding weight and bias).
 
-    def __init__(self):
+    ``values`` (host arrays, as :func:`make_model` caches them) set the initial parameters; without
+    them brainstate's initialisers draw them.
+    """
+
+    def __init__(self, values: Optional[Dict] = None):
         super().__init__()
-        self.l1 = brainstate.nn.Linear(4, 16)
-        self.l2 = brainstate.nn.Linear(16, 3)
+        init = {} if values is None else values
+        self.l1 = brainstate.nn.Linear(4, 16, **_given(init.get(W1)))
+        self.l2 = brainstate.nn.Linear(16, 3, **_given(init.get(W2)))
 
     def __call__(self, x):
         return self.l2(jnp.tanh(self.l1(x)))
 
 
+def _given(values: Optional[Dict]) -> Dict:
+    if values is None:
+        return {}
+    # fresh device buffers: no two models share an array (a donating optimizer deletes its own)
+    return dict(w_init=jnp.asarray(values["weight"]), b_init=jnp.asarray(values["bias"]))
+
+
+_DRAWN: Dict[tuple, tuple] = {}  # (seed, x64) -> (initial host values, random key after drawing them)
+
+
 def make_model(seed: int = 0) -> MLP:
-    brainstate.random.seed(seed)
-    return MLP()
+    """A fresh MLP with the parameters ``brainstate.random.seed(seed)`` draws.
+
+    The first model of a seed is drawn by brainstate's initialisers; later ones get copies of
+    the same values and leave the random state where drawing would (an eager draw costs about
+    50 ms, and the optimizer tests build hundreds of models).
+    """
+    drawn = (seed, jax.config.jax_enable_x64)  # float64 parameters under x64
+    if drawn not in _DRAWN:
+        brainstate.random.seed(seed)
+        model = MLP()
+        values = {k: host(s.value) for k, s in model.states(brainstate.ParamState).items()}
+        _DRAWN[drawn] = (values, brainstate.random.get_key())
+        return model
+    values, key = _DRAWN[drawn]
+    brainstate.random.set_key(key)
+    return MLP(values)
 
 
 X = jax.random.normal(jax.random.PRNGKey(1), (32, 4))
