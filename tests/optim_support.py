@@ -37,7 +37,9 @@ def _given(values: Optional[Dict]) -> Dict:
     return dict(w_init=jnp.asarray(values["weight"]), b_init=jnp.asarray(values["bias"]))
 
 
-_DRAWN: Dict[tuple, tuple] = {}  # (seed, x64) -> (initial host values, random key after drawing them)
+_DRAWN: Dict[
+    tuple, tuple
+] = {}  # (seed, x64) -> (initial host values, random key after drawing them)
 
 
 def make_model(seed: int = 0) -> MLP:

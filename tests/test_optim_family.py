@@ -101,8 +101,6 @@ def test_trajectory_is_braintools(name):
 def test_state_layout_is_braintools(name):
     bt = braintools_optim()
     for clip in ({}, dict(grad_clip_norm=1.0, grad_clip_value=1.0)):
-        if clip and FAMILY[name].cls == "LBFGS":
-            continue  # braintools nests LBFGS's three states in one tuple when it clips (docs/differences.md)
         ours, theirs = setup(expdecay, name, **clip)[1], setup(bt, name, **clip)[1]
         assert layout(ours.state_dict()["opt_state"]) == layout(theirs.opt_state.value)
 
@@ -183,17 +181,26 @@ SAVED_AT, THEN = 7, 5
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("source", ["braintools", "expdecay"])
 def test_state_dict_moves_between_the_libraries(name, source):
+    check_state_dict_moves(name, source)
+
+
+@pytest.mark.parametrize("source", ["braintools", "expdecay"])
+def test_clipped_lbfgs_state_dict_moves_between_the_libraries(source):
+    """braintools nests L-BFGS's states under the clipping: ``(clips..., (lbfgs states))``."""
+    check_state_dict_moves("lbfgs", source, grad_clip_norm=0.5, grad_clip_value=0.05)
+
+
+def check_state_dict_moves(name, source, **override):
     bt = braintools_optim()
     libs = {"braintools": bt, "expdecay": expdecay}
     src, dst = libs[source], libs["expdecay" if source == "braintools" else "braintools"]
-    params, optimizer, sched = setup(src, name)
+    params, optimizer, sched = setup(src, name, **override)
     run_steps(params, optimizer, sched, SAVED_AT)
     saved, values = optimizer.state_dict(), host(values_of(params))
     expected = run_steps(params, optimizer, sched, THEN, out=[])
 
-    params, optimizer, sched = setup(
-        dst, name, seed=1
-    )  # other weights: everything comes from the checkpoint
+    # other weights: everything comes from the checkpoint
+    params, optimizer, sched = setup(dst, name, seed=1, **override)
     for key, state in params.items():
         state.value = jax.tree.map(jax.numpy.asarray, values[key])
     if (

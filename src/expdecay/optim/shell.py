@@ -93,6 +93,8 @@ class OptaxOptimizer(StateDictMixin):
     applies_lr = True
     #: ``after_lr(h)``, when a subclass defines it: transforms after the ``-lr`` scaling.
     after_lr = None
+    #: ``True``: the transforms after the clipping are one inner optax chain (LBFGS's layout).
+    nested = False
 
     def __init__(
         self,
@@ -136,6 +138,7 @@ class OptaxOptimizer(StateDictMixin):
             scheduler.lr_fn,
             applies_lr=cls.applies_lr,
             after_lr=getattr(cls, "after_lr", None),
+            nested=cls.nested,
         )
         self.param_groups: List[ParamGroup] = []
         self.opt_state: Optional[OptimState] = None

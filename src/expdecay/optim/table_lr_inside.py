@@ -57,8 +57,8 @@ class LBFGS(OptaxOptimizer):
     last step when the line search is the identity: the same update).
     ``after_lr`` adds braintools' identity line search after the scaling, so
     the state is braintools' ``(ScaleByLBFGSState, ScaleByScheduleState,
-    EmptyState)`` (without clipping; with clipping braintools nests these
-    three in one tuple, which a flat chain cannot reproduce).
+    EmptyState)``; with clipping, braintools' ``(clip states...,
+    (ScaleByLBFGSState, ScaleByScheduleState, EmptyState))`` (``nested``).
 
     ``linesearch`` must be ``None``: braintools' ``'zoom'``,
     ``'backtracking'`` or a given line search needs the loss value and a
@@ -121,6 +121,8 @@ class LBFGS(OptaxOptimizer):
         return [
             optax.scale_by_lbfgs(memory_size=h.memory_size, scale_init_precond=h.scale_init_precond)
         ]
+
+    nested = True
 
     @staticmethod
     def after_lr(h) -> list:

@@ -57,7 +57,10 @@ class UpdateRule:
     ``applies_lr=False`` the chain is the whole update and no ``-lr`` scaling
     is added (Rprop, Fromage, Lookahead: their learning rate is inside). ``tx``, when
     given, replaces the whole chain, as braintools does for
-    ``OptaxOptimizer(tx=...)``. Equality and hashing by value, hashed once: a
+    ``OptaxOptimizer(tx=...)``. With ``nested``, the transforms after the
+    clipping form one inner chain, so the clipped state is ``(clip states...,
+    (inner states...))`` (braintools' LBFGS: ``chain(*clips, optax.lbfgs(...))``).
+    Equality and hashing by value, hashed once: a
     cheap ``jit`` cache key.
     """
 
@@ -71,6 +74,7 @@ class UpdateRule:
         "layouts",
         "applies_lr",
         "after_lr",
+        "nested",
         "_hash",
     )
 
@@ -85,10 +89,11 @@ class UpdateRule:
         layouts: Sequence[tuple] = (),
         applies_lr: bool = True,
         after_lr: Optional[Callable[[Hyperparameters], list]] = None,
+        nested: bool = False,
     ):
         self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
         self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
-        self.applies_lr, self.after_lr = bool(applies_lr), after_lr
+        self.applies_lr, self.after_lr, self.nested = bool(applies_lr), after_lr, bool(nested)
         self._hash = hash(self._key())
 
     def _key(self) -> tuple:
@@ -102,6 +107,7 @@ class UpdateRule:
             self.layouts,
             self.applies_lr,
             self.after_lr,
+            self.nested,
         )
 
     def __eq__(self, other: Any) -> bool:
@@ -121,6 +127,7 @@ class UpdateRule:
             layouts=self.layouts,
             applies_lr=self.applies_lr,
             after_lr=self.after_lr,
+            nested=self.nested,
         )
         fields.update(changes)
         return UpdateRule(**fields)
@@ -139,9 +146,11 @@ class UpdateRule:
             # it gets the group's learning rate (traced) as h.lr, for an update it enters
             # other than as a final scale (Fromage)
             return optax.chain(*clips, *self.chain(Hyperparameters(**dict(h), lr=lr)))
-        middle = self.chain(h)
         after = self.after_lr(h) if self.after_lr is not None else []
-        return optax.chain(*clips, *middle, optax.scale_by_schedule(lambda count: -lr), *after)
+        rest = [*self.chain(h), optax.scale_by_schedule(lambda count: -lr), *after]
+        if self.nested and clips:
+            return optax.chain(*clips, optax.chain(*rest))
+        return optax.chain(*clips, *rest)
 
 
 def init_state(rule: UpdateRule, layout: tuple, values: Sequence[Any]):
