@@ -1,11 +1,12 @@
 """Stateful schedulers: brainstate states around the pure math of :mod:`expdecay.functional`.
 
 :class:`LRScheduler` documents the protocol every consumer of a scheduler uses
-(:mod:`.protocol`); :mod:`.cache` holds its one cache; :mod:`.composite` composes schedulers.
+(:mod:`.protocol`); :mod:`.cache` holds its one cache; :mod:`.composite` and :mod:`.chained` compose schedulers.
 """
 
 from .base import LRScheduler
-from .composite import ChainedScheduler, NotASchedulerError, SequentialLR
+from .chained import ChainedScheduler
+from .composite import NotASchedulerError, SequentialLR
 from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
 from .limits import EndValueWarning, LearningRateOverflowWarning
 from .piecewise import ConstantLR, MultiStepLR

@@ -1,4 +1,6 @@
-"""Composite schedulers: ``SequentialLR`` (one child after another) and ``ChainedScheduler``.
+"""Composite schedulers: their shared base, and ``SequentialLR`` (one child after another).
+
+``ChainedScheduler`` (children at once) is in :mod:`.chained`.
 
 A composite is a scheduler in the protocol like any other: its state is its
 own step count and override state plus its children's states, and its
@@ -18,7 +20,6 @@ from __future__ import annotations
 import bisect
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-import brainstate
 import jax.numpy as jnp
 import numpy as np
 
@@ -33,11 +34,11 @@ from ..validation import (
     next_step,
 )
 from .base import LRScheduler
-from .composed import Chain, Sequential
+from .composed import Sequential
 from .protocol import LRFunction
 from .views import Hyperparameter
 
-__all__ = ["SequentialLR", "ChainedScheduler", "NotASchedulerError"]
+__all__ = ["CompositeScheduler", "SequentialLR", "NotASchedulerError"]
 
 
 class NotASchedulerError(TypeError, AttributeError):
@@ -76,7 +77,7 @@ class _CompositeSource:
 
     __slots__ = ("_scheduler", "_fn")
 
-    def __init__(self, scheduler: "_Composite"):
+    def __init__(self, scheduler: "CompositeScheduler"):
         self._scheduler = scheduler
         self._fn: Optional[LRFunction] = None
 
@@ -99,7 +100,7 @@ class _CompositeSource:
         return self._scheduler._stepped_at(np.asarray(steps)) if values is None else values
 
 
-class _Composite(LRScheduler):
+class CompositeScheduler(LRScheduler):
     """What the two composites share: children, state, checkpoints of the children."""
 
     def __init__(self, schedulers: Any, last_epoch: int):
@@ -183,7 +184,7 @@ class _Composite(LRScheduler):
         return f"{type(self).__name__}(schedulers={children!r}{args}, last_epoch={epoch})"
 
 
-class SequentialLR(_Composite):
+class SequentialLR(CompositeScheduler):
     r"""One scheduler after another: child ``i`` runs from ``milestones[i - 1]`` to the next one.
 
     Same signature, defaults and semantics as ``braintools.optim.SequentialLR``:
@@ -325,111 +326,6 @@ class SequentialLR(_Composite):
 
         def load() -> None:
             self.last_epoch.value = epoch
-            self._cache.clear_override()
-            for loader in loaders:
-                loader()
-
-        return load
-
-
-class ChainedScheduler(_Composite):
-    r"""Several schedulers at once: the learning rate is ``base_lrs`` times each child's factor.
-
-    Same signature and semantics as ``braintools.optim.ChainedScheduler``:
-    ``base_lrs`` are the first child's; ``step()`` adds one to its own
-    ``last_epoch`` (which starts at 0) and steps every child (``step(epoch)``
-    steps every child to ``epoch``); the learning rate of each group is
-
-    .. math::
-
-        \eta = \text{base\_lr} \cdot \prod_{\text{children}}
-               \frac{\text{child lr}}{\text{child base\_lr}}
-
-    (a child whose base learning rate is 0 contributes a factor 0).
-    Assigning ``last_epoch`` sets the composite's own counter only. Its own
-    counter does not enter the learning rate: :meth:`lr_at` is indexed by
-    its children's step (``lr_at([s])`` is the learning rate with every
-    child at ``s``, as ``step(s)`` puts them).
-
-    >>> from expdecay import ChainedScheduler, ConstantLR, ExponentialLR
-    >>> scheduler = ChainedScheduler([ConstantLR(base_lr=1.0, factor=0.5, total_iters=2),
-    ...                               ExponentialLR(base_lr=1.0, gamma=0.9)])
-    >>> for epoch in range(4):
-    ...     print(epoch, round(scheduler.get_last_lr()[0], 6))
-    ...     scheduler.step()
-    0 0.5
-    1 0.45
-    2 0.81
-    3 0.729
-    """
-
-    def __init__(self, schedulers: Sequence[LRScheduler]):
-        super().__init__(schedulers, 0)
-
-    def _function(self) -> Chain:
-        return Chain([c.lr_fn for c in self._children])
-
-    @LRScheduler.last_epoch.setter
-    def last_epoch(self, value: int) -> None:
-        if isinstance(value, brainstate.State):
-            raise TypeError(
-                f"last_epoch must be assigned an integer step, got a {type(value).__name__}"
-            )
-        self.last_epoch.value = check_epoch("last_epoch", value)
-        self._cache.clear_override()
-
-    def step(self, epoch: Optional[int] = None) -> None:
-        """Add one to ``last_epoch`` and step every child (to ``epoch``, if given)."""
-        if epoch is not None:
-            epoch = check_epoch("epoch", epoch)
-        self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
-        for child in self._children:
-            child.step(epoch)
-
-    def step_where(self, active: Any, epoch: Any) -> None:
-        """``step(epoch)`` where the traced boolean ``active`` holds (see LRScheduler)."""
-        epoch = check_epoch("epoch", epoch)
-        own = self._last_epoch.value
-        self._last_epoch.value = jnp.where(active, next_step("last_epoch", own), own)
-        for child in self._children:
-            child.step_where(active, epoch)
-
-    def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
-        return self._product(
-            [np.asarray(child.lr_at(steps)) for child in self._children], steps.shape
-        )
-
-    def _combine_reads(self) -> np.ndarray:
-        return self._product([child.read_lrs() for child in self._children], ())
-
-    def _product(self, values: List[np.ndarray], shape: tuple) -> np.ndarray:
-        """``base_lrs * prod(values / child base_lrs)`` in numpy, in the float JAX computes in."""
-        dtype = float_dtype()
-        value = np.asarray(self.base_lrs, dtype)
-        for child, lrs in zip(self._children, values):
-            base = np.asarray(child.base_lrs, dtype)
-            nonzero = base != 0
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                value = value * np.where(nonzero, lrs.astype(dtype) / np.where(nonzero, base, 1), 0)
-        return np.broadcast_to(value.astype(dtype), shape + (self.num_groups,)).copy()
-
-    def state_dict(self) -> Dict[str, Any]:
-        """braintools' keys: ``last_epoch`` and ``schedulers``."""
-        epoch = self.last_epoch.value
-        if is_tracer(epoch):
-            raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        return {"last_epoch": int(epoch), "schedulers": self._children_state_dict()}
-
-    def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
-        require(state_dict, ("schedulers",))
-        epoch = state_dict.get("last_epoch")
-        if epoch is not None:
-            epoch = check_epoch("state_dict['last_epoch']", epoch)
-        loaders = self._check_children_state_dict(state_dict["schedulers"])
-
-        def load() -> None:
-            if epoch is not None:
-                self.last_epoch.value = epoch
             self._cache.clear_override()
             for loader in loaders:
                 loader()

@@ -1,0 +1,122 @@
+"""``ChainedScheduler``: several schedulers at once, a composite (see :mod:`.composite`)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+import brainstate
+import jax.numpy as jnp
+import numpy as np
+
+from ..checkpoint import require
+from ..validation import check_epoch, float_dtype, is_tracer, next_step
+from .base import LRScheduler
+from .composed import Chain
+from .composite import CompositeScheduler
+
+__all__ = ["ChainedScheduler"]
+
+
+class ChainedScheduler(CompositeScheduler):
+    r"""Several schedulers at once: the learning rate is ``base_lrs`` times each child's factor.
+
+    Same signature and semantics as ``braintools.optim.ChainedScheduler``:
+    ``base_lrs`` are the first child's; ``step()`` adds one to its own
+    ``last_epoch`` (which starts at 0) and steps every child (``step(epoch)``
+    steps every child to ``epoch``); the learning rate of each group is
+
+    .. math::
+
+        \eta = \text{base\_lr} \cdot \prod_{\text{children}}
+               \frac{\text{child lr}}{\text{child base\_lr}}
+
+    (a child whose base learning rate is 0 contributes a factor 0).
+    Assigning ``last_epoch`` sets the composite's own counter only. Its own
+    counter does not enter the learning rate: :meth:`lr_at` is indexed by
+    its children's step (``lr_at([s])`` is the learning rate with every
+    child at ``s``, as ``step(s)`` puts them).
+
+    >>> from expdecay import ChainedScheduler, ConstantLR, ExponentialLR
+    >>> scheduler = ChainedScheduler([ConstantLR(base_lr=1.0, factor=0.5, total_iters=2),
+    ...                               ExponentialLR(base_lr=1.0, gamma=0.9)])
+    >>> for epoch in range(4):
+    ...     print(epoch, round(scheduler.get_last_lr()[0], 6))
+    ...     scheduler.step()
+    0 0.5
+    1 0.45
+    2 0.81
+    3 0.729
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler]):
+        super().__init__(schedulers, 0)
+
+    def _function(self) -> Chain:
+        return Chain([c.lr_fn for c in self._children])
+
+    @LRScheduler.last_epoch.setter
+    def last_epoch(self, value: int) -> None:
+        if isinstance(value, brainstate.State):
+            raise TypeError(
+                f"last_epoch must be assigned an integer step, got a {type(value).__name__}"
+            )
+        self.last_epoch.value = check_epoch("last_epoch", value)
+        self._cache.clear_override()
+
+    def step(self, epoch: Optional[int] = None) -> None:
+        """Add one to ``last_epoch`` and step every child (to ``epoch``, if given)."""
+        if epoch is not None:
+            epoch = check_epoch("epoch", epoch)
+        self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
+        for child in self._children:
+            child.step(epoch)
+
+    def step_where(self, active: Any, epoch: Any) -> None:
+        """``step(epoch)`` where the traced boolean ``active`` holds (see LRScheduler)."""
+        epoch = check_epoch("epoch", epoch)
+        own = self._last_epoch.value
+        self._last_epoch.value = jnp.where(active, next_step("last_epoch", own), own)
+        for child in self._children:
+            child.step_where(active, epoch)
+
+    def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
+        return self._product(
+            [np.asarray(child.lr_at(steps)) for child in self._children], steps.shape
+        )
+
+    def _combine_reads(self) -> np.ndarray:
+        return self._product([child.read_lrs() for child in self._children], ())
+
+    def _product(self, values: List[np.ndarray], shape: tuple) -> np.ndarray:
+        """``base_lrs * prod(values / child base_lrs)`` in numpy, in the float JAX computes in."""
+        dtype = float_dtype()
+        value = np.asarray(self.base_lrs, dtype)
+        for child, lrs in zip(self._children, values):
+            base = np.asarray(child.base_lrs, dtype)
+            nonzero = base != 0
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                value = value * np.where(nonzero, lrs.astype(dtype) / np.where(nonzero, base, 1), 0)
+        return np.broadcast_to(value.astype(dtype), shape + (self.num_groups,)).copy()
+
+    def state_dict(self) -> Dict[str, Any]:
+        """braintools' keys: ``last_epoch`` and ``schedulers``."""
+        epoch = self.last_epoch.value
+        if is_tracer(epoch):
+            raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
+        return {"last_epoch": int(epoch), "schedulers": self._children_state_dict()}
+
+    def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
+        require(state_dict, ("schedulers",))
+        epoch = state_dict.get("last_epoch")
+        if epoch is not None:
+            epoch = check_epoch("state_dict['last_epoch']", epoch)
+        loaders = self._check_children_state_dict(state_dict["schedulers"])
+
+        def load() -> None:
+            if epoch is not None:
+                self.last_epoch.value = epoch
+            self._cache.clear_override()
+            for loader in loaders:
+                loader()
+
+        return load
