@@ -333,7 +333,7 @@ class _GetLRSource:
         s = self._scheduler
         epoch = s.last_epoch.value
         base, current, tag = s._cache.state.value
-        if not (is_tracer(epoch) or is_tracer(tag)) and int(tag) != int(epoch):
+        if not (is_tracer(epoch) or is_tracer(tag)) and s._cache.tag_step(tag) != int(epoch):
             return self._get_lr(), base
         return jnp.where(tag == epoch, current, self._get_lr()), base
 

@@ -58,13 +58,21 @@ _STALE = -1  # tag meaning "no override"
 
 
 class LRCache:
-    """The ``(base_lrs, current_lrs, tag)`` state of one scheduler, and its host block."""
+    """The ``(base_lrs, current_lrs, tag)`` state of one scheduler, and its host block.
 
-    __slots__ = ("state", "_block")
+    "No override" is one device array, made once (``jnp.asarray(-1)``, weakly typed like a
+    Python int, so a compiled step sees the same type either way): a Python ``-1`` in the state
+    would be copied to the device at every compiled call, which on an H200 made a
+    ``brainstate.transform.jit`` training step 1.3x slower (372 us against 284 us). Eager code
+    recognises it by identity, without reading the device.
+    """
+
+    __slots__ = ("state", "_block", "_stale")
 
     def __init__(self, base_lrs: Sequence[float]):
         base = jnp.asarray(base_lrs, float_dtype())
-        self.state = OptimState((base, base, _STALE))
+        self._stale = jnp.asarray(_STALE)
+        self.state = OptimState((base, base, self._stale))
         # (at_key, first step, values, the state they were computed from: keeps the ids alive)
         self._block: Optional[Tuple[tuple, int, np.ndarray, Any]] = None
 
@@ -76,7 +84,11 @@ class LRCache:
     def set_base(self, base_lrs: Sequence[float]) -> None:
         """Replace the base learning rates (and drop any override)."""
         base = jnp.asarray(base_lrs, float_dtype())
-        self.state.value = (base, base, _STALE)
+        self.state.value = (base, base, self._stale)
+
+    def tag_step(self, tag: Any) -> int:
+        """The step an override belongs to (``-1``: none), of a concrete ``tag``."""
+        return _STALE if tag is self._stale else int(tag)
 
     def override(self, values: Any, epoch: Any) -> None:
         """Make ``values`` the learning rates of step ``epoch``, until the scheduler steps."""
@@ -86,13 +98,13 @@ class LRCache:
     def clear_override(self) -> None:
         """Drop an override (writes the state only when there is one, or when it is traced)."""
         base, current, tag = self.state.value
-        if is_tracer(tag) or int(tag) != _STALE:
-            self.state.value = (base, current, _STALE)
+        if is_tracer(tag) or self.tag_step(tag) != _STALE:
+            self.state.value = (base, current, self._stale)
 
     def clear_override_where(self, active: Any) -> None:
         """Drop the override where the traced boolean ``active`` holds (for a conditional step)."""
         base, current, tag = self.state.value
-        self.state.value = (base, current, jnp.where(active, _STALE, tag))
+        self.state.value = (base, current, jnp.where(active, self._stale, tag))
 
     def read(
         self,
@@ -115,7 +127,7 @@ class LRCache:
         if is_tracer(epoch) or is_tracer(tag):
             return fn(full() if full else state)
         epoch = int(epoch)
-        if int(tag) == epoch:
+        if self.tag_step(tag) == epoch:
             return np.asarray(current)
         position = fn.position(state)
         key = None if position is None else fn.at_key(state)
