@@ -6,106 +6,32 @@
 (0, 0.1)
 """
 
+from . import optim, schedulers
+from .checkpoint import StateDictKeyError
+from .diagnostics import count_compilations
 from .functional import (
     exponential_decay,
     join_schedules,
     linear_schedule,
     warmup_exponential_decay_schedule,
 )
-from .checkpoint import StateDictKeyError
-from .schedulers import (
-    ChainedScheduler,
-    ConstantLR,
-    EndValueWarning,
-    ExponentialDecayLR,
-    ExponentialLR,
-    LearningRateOverflowWarning,
-    LinearLR,
-    LRFunction,
-    LRScheduler,
-    MultiStepLR,
-    NotASchedulerError,
-    SequentialLR,
-    StepLR,
-    WarmupScheduler,
-)
-from .optim import (
-    OptaxOptimizer,
-    SGD,
-    Momentum,
-    MomentumNesterov,
-    Adam,
-    AdamW,
-    Adagrad,
-    Adadelta,
-    RMSprop,
-    Adamax,
-    Nadam,
-    RAdam,
-    Lamb,
-    Lars,
-    Yogi,
-    Rprop,
-    Adafactor,
-    AdaBelief,
-    Lion,
-    SM3,
-    Novograd,
-    Fromage,
-    Lookahead,
-    LBFGS,
-)
-from .diagnostics import count_compilations
+from .optim import *  # noqa: F403  (the optimizer shell and table: optim.__all__)
 from .plot import plot_schedule
+from .schedulers import *  # noqa: F403  (the schedulers and their warnings: schedulers.__all__)
 from .states import OptimState
 
 __version__ = "0.1.0"
 
+# Each subpackage lists its public names once; this adds them to the top level.
 __all__ = [
     "exponential_decay",
     "linear_schedule",
     "join_schedules",
     "warmup_exponential_decay_schedule",
-    "LRScheduler",
-    "LRFunction",
-    "ExponentialDecayLR",
-    "ExponentialLR",
-    "StepLR",
-    "MultiStepLR",
-    "ConstantLR",
-    "LinearLR",
-    "WarmupScheduler",
-    "SequentialLR",
-    "ChainedScheduler",
-    "NotASchedulerError",
+    *schedulers.__all__,
     "OptimState",
-    "OptaxOptimizer",
-    "SGD",
-    "Momentum",
-    "MomentumNesterov",
-    "Adam",
-    "AdamW",
-    "Adagrad",
-    "Adadelta",
-    "RMSprop",
-    "Adamax",
-    "Nadam",
-    "RAdam",
-    "Lamb",
-    "Lars",
-    "Yogi",
-    "Rprop",
-    "Adafactor",
-    "AdaBelief",
-    "Lion",
-    "SM3",
-    "Novograd",
-    "Fromage",
-    "Lookahead",
-    "LBFGS",
+    *optim.__all__,
     "StateDictKeyError",
-    "LearningRateOverflowWarning",
-    "EndValueWarning",
     "plot_schedule",
     "count_compilations",
 ]
