@@ -64,7 +64,7 @@ class UpdateRule:
     cheap ``jit`` cache key.
     """
 
-    __slots__ = (
+    _FIELDS = (
         "chain",
         "h",
         "clip_norm",
@@ -75,8 +75,8 @@ class UpdateRule:
         "applies_lr",
         "after_lr",
         "nested",
-        "_hash",
     )
+    __slots__ = _FIELDS + ("_key", "_hash")
 
     def __init__(
         self,
@@ -94,43 +94,18 @@ class UpdateRule:
         self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
         self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
         self.applies_lr, self.after_lr, self.nested = bool(applies_lr), after_lr, bool(nested)
-        self._hash = hash(self._key())
-
-    def _key(self) -> tuple:
-        return (
-            self.chain,
-            self.h,
-            self.clip_norm,
-            self.clip_value,
-            self.tx,
-            self.lr_fn,
-            self.layouts,
-            self.applies_lr,
-            self.after_lr,
-            self.nested,
-        )
+        self._key = tuple(getattr(self, name) for name in self._FIELDS)
+        self._hash = hash(self._key)
 
     def __eq__(self, other: Any) -> bool:
-        return type(other) is type(self) and (other is self or other._key() == self._key())
+        return type(other) is type(self) and (other is self or other._key == self._key)
 
     def __hash__(self) -> int:
         return self._hash
 
     def replace(self, **changes: Any) -> "UpdateRule":
-        fields = dict(
-            chain=self.chain,
-            h=self.h,
-            clip_norm=self.clip_norm,
-            clip_value=self.clip_value,
-            tx=self.tx,
-            lr_fn=self.lr_fn,
-            layouts=self.layouts,
-            applies_lr=self.applies_lr,
-            after_lr=self.after_lr,
-            nested=self.nested,
-        )
-        fields.update(changes)
-        return UpdateRule(**fields)
+        """A copy with the given fields changed."""
+        return UpdateRule(**dict(zip(self._FIELDS, self._key), **changes))
 
     def transform(self, lr: Any, weight_decay: float) -> optax.GradientTransformation:
         """The optax chain of one group, scaled by ``-lr`` (braintools' order and state layout)."""
