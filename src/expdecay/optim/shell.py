@@ -19,8 +19,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ..schedulers import ConstantLR, LRScheduler
+from ..schedulers import LRScheduler
 from ..schedulers.foreign import BraintoolsScheduler, is_braintools_scheduler
+from ..schedulers.held import held_constant
 from ..states import OptimState
 from ..validation import (
     check_bool,
@@ -120,12 +121,8 @@ class OptaxOptimizer(StateDictMixin):
         grad_clip_value = check_optional_positive("grad_clip_value", grad_clip_value)
         donate_buffers = check_bool("donate_buffers", donate_buffers)
         # everything is checked: now build
-        if scheduler is None:
-            scheduler = ConstantLR(base_lr=lr, factor=1.0, total_iters=0)
-            # Its counter is read by every update and stepped by no one: a device array, not a
-            # Python 0 that each compiled call would copy to the device again (on an H200 that
-            # made a brainstate.jit step of a float-lr optimizer about 1.4x braintools' time).
-            scheduler.last_epoch.value = jnp.asarray(0)
+        if scheduler is None:  # braintools' ConstantLR, its LRs in one state (schedulers/held.py)
+            scheduler = held_constant(lr)
         self.hyperparameters = dict(
             h.as_dict(),
             weight_decay=weight_decay,

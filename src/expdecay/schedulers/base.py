@@ -191,6 +191,8 @@ class LRScheduler:
         """
         if epoch is None:
             self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
+            if self._cache.clears_on_step:  # a held LR (schedulers/held.py) has no tag to compare
+                self._cache.clear_override()
         else:
             self._last_epoch.value = check_epoch("epoch", epoch)
             self._cache.clear_override()

@@ -68,6 +68,8 @@ class LRCache:
     """
 
     __slots__ = ("state", "_block", "_stale")
+    #: ``False``: an override is dropped lazily, when its tag no longer equals the step count.
+    clears_on_step = False
 
     def __init__(self, base_lrs: Sequence[float]):
         base = jnp.asarray(base_lrs, float_dtype())
