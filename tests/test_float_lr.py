@@ -131,3 +131,27 @@ def test_an_override_moves_between_the_libraries_in_a_checkpoint(bt, direction):
     assert [float(x) for x in target.get_last_lr()] == [0.125]
     if target is ours:
         np.testing.assert_array_equal(moved(w, ours.step), 0.125)
+
+
+@pytest.mark.parametrize("kind", ["Rprop", "Lookahead", "tx"])
+def test_an_update_that_applies_no_lr_reads_no_scheduler_state(kind):
+    """Rprop fixes its step size at construction, Lookahead's and a custom tx's lr are inside."""
+    import optax
+
+    import expdecay
+
+    w = brainstate.ParamState(jnp.zeros(3))
+    scheduler = expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=2, decay_rate=0.5)
+    with pytest.warns(UserWarning):  # each says that the scheduler has no effect
+        if kind == "tx":
+            optimizer = expdecay.OptaxOptimizer(optax.sgd(0.1), lr=scheduler)
+        elif kind == "Lookahead":
+            optimizer = expdecay.Lookahead(optax.sgd(0.1), lr=scheduler)
+        else:
+            optimizer = expdecay.Rprop(lr=scheduler)
+    optimizer.register_trainable_weights({"w": w})
+    function = brainstate.transform.StatefulFunction(lambda: optimizer.step({"w": jnp.ones(3)}))
+    function.make_jaxpr()
+    read = {id(s) for s in function.get_states()}
+    assert id(scheduler.last_epoch) not in read and id(scheduler._cache.state) not in read
+    assert id(w) in read

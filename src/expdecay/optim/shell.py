@@ -96,6 +96,9 @@ class OptaxOptimizer(StateDictMixin):
     after_lr = None
     #: ``True``: the transforms after the clipping are one inner optax chain (LBFGS's layout).
     nested = False
+    #: ``False``: no update reads the learning rate (Rprop and Lookahead fix theirs elsewhere), so
+    #: no step reads the scheduler's state: a compiled step threads no state for it.
+    reads_lr = True
 
     def __init__(
         self,
@@ -140,6 +143,7 @@ class OptaxOptimizer(StateDictMixin):
             applies_lr=cls.applies_lr,
             after_lr=getattr(cls, "after_lr", None),
             nested=cls.nested,
+            reads_lr=cls.reads_lr and tx is None,  # a given tx carries its own learning rate
         )
         self.param_groups: List[ParamGroup] = []
         self.opt_state: Optional[OptimState] = None
@@ -370,7 +374,7 @@ class OptaxOptimizer(StateDictMixin):
                 tuple(g.param_values() for g in groups),
                 grad_values,
                 tuple(s.value for s in states),
-                scheduler.lr_state(),
+                scheduler.lr_state() if self._rule.reads_lr else None,
                 donate=self.donate_buffers,
             )
         except TypeError:

@@ -156,6 +156,7 @@ class Rprop(OptaxOptimizer):
     """
 
     applies_lr = False
+    reads_lr = False  # its step size is fixed at construction
 
     def __init__(
         self,
@@ -289,6 +290,7 @@ class Lookahead(OptaxOptimizer):
     """
 
     applies_lr = False
+    reads_lr = False  # base_optimizer carries its own learning rate
 
     def __init__(
         self,

@@ -60,6 +60,7 @@ class UpdateRule:
     ``OptaxOptimizer(tx=...)``. With ``nested``, the transforms after the
     clipping form one inner chain, so the clipped state is ``(clip states...,
     (inner states...))`` (braintools' LBFGS: ``chain(*clips, optax.lbfgs(...))``).
+    With ``reads_lr=False`` the update reads no learning rate (its ``lr_state`` is ``None``).
     Equality and hashing by value, hashed once: a
     cheap ``jit`` cache key.
     """
@@ -75,6 +76,7 @@ class UpdateRule:
         "applies_lr",
         "after_lr",
         "nested",
+        "reads_lr",
     )
     __slots__ = _FIELDS + ("_key", "_hash")
 
@@ -90,10 +92,12 @@ class UpdateRule:
         applies_lr: bool = True,
         after_lr: Optional[Callable[[Hyperparameters], list]] = None,
         nested: bool = False,
+        reads_lr: bool = True,
     ):
         self.chain, self.h, self.clip_norm, self.clip_value = chain, h, clip_norm, clip_value
         self.tx, self.lr_fn, self.layouts = tx, lr_fn, tuple(layouts)
         self.applies_lr, self.after_lr, self.nested = bool(applies_lr), after_lr, bool(nested)
+        self.reads_lr = bool(reads_lr)
         self._key = tuple(getattr(self, name) for name in self._FIELDS)
         self._hash = hash(self._key)
 
@@ -150,13 +154,14 @@ def _check_grads(names: Tuple[str, ...], params: Sequence[Any], grads: Sequence[
 
 
 def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_state):
-    lrs = rule.lr_fn(lr_state)
+    lrs = rule.lr_fn(lr_state) if rule.reads_lr else None
     new_params, new_states = [], []
     for i, (treedef, names, weight_decay) in enumerate(rule.layouts):
         _check_grads(names, params[i], grads[i])
         p = treedef.unflatten(list(params[i]))
         g = treedef.unflatten(list(grads[i]))
-        updates, state = rule.transform(lrs[i], weight_decay).update(g, opt_states[i], p)
+        lr = None if lrs is None else lrs[i]
+        updates, state = rule.transform(lr, weight_decay).update(g, opt_states[i], p)
         new_params.append(tuple(treedef.flatten_up_to(optax.apply_updates(p, updates))))
         new_states.append(state)
     return tuple(new_params), tuple(new_states)
