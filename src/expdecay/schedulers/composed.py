@@ -16,7 +16,7 @@ from typing import Any, Sequence, Tuple
 import jax
 import jax.numpy as jnp
 
-from .protocol import LRFunction
+from .protocol import LRFunction, tag_step
 
 __all__ = ["Sequential", "Chain", "factor"]
 
@@ -114,7 +114,7 @@ class Sequential(_Composite):
     def position(self, state):
         epoch, (_, _, tag), kids = state
         epoch = int(epoch)
-        if int(tag) == epoch:
+        if tag_step(tag) == epoch:
             return None
         i = bisect.bisect_right(self.milestones, epoch)
         return epoch if self.children[i].position(kids[i]) == epoch - self.offsets[i] else None
@@ -161,7 +161,7 @@ class Chain(_Composite):
 
     def position(self, state):
         epoch, (_, _, tag), kids = state
-        if int(tag) == int(epoch):
+        if tag_step(tag) == int(epoch):
             return None
         positions = {f.position(k) for f, k in zip(self.children, kids)}
         return positions.pop() if len(positions) == 1 else None
