@@ -61,6 +61,8 @@ def next_step(name: str, count: Any) -> Any:
     because it drops the weak type of a counter that started as a Python int,
     so the next ``jit`` call would see a new input type and compile again.
     """
+    if type(count) is int and count < _MAX_STEP[False]:  # the eager case, below both limits
+        return count + 1
     if is_tracer(count):
         return jnp.where(count < jnp.iinfo(count.dtype).max, count + 1, count)
     count = int(count)

@@ -313,7 +313,8 @@ class _ClosedFormSource:
         return s._last_epoch.value, s._cache.state.value
 
     def read(self):
-        return self._scheduler._cache.read(self.fn, self.state())
+        s = self._scheduler
+        return s._cache.read(self.fn, (s._last_epoch.value, s._cache.state.value))
 
     def at(self, steps):
         return self.fn.at(self.state(), steps)

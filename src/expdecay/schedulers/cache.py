@@ -46,6 +46,7 @@ from typing import Any, Callable, Optional, Sequence, Tuple
 
 import jax.numpy as jnp
 import numpy as np
+from jax.core import Tracer
 
 from ..states import OptimState
 from ..validation import float_dtype, is_tracer, max_step
@@ -119,10 +120,10 @@ class LRCache:
         eager reads), instead of an evaluation of ``fn``.
         """
         epoch, (_, current, tag) = state[0], state[1]
-        if is_tracer(epoch) or is_tracer(tag):
+        if isinstance(epoch, Tracer) or isinstance(tag, Tracer):
             return fn(full() if full else state)
         epoch = int(epoch)
-        if self.tag_step(tag) == epoch:
+        if tag_step(tag) == epoch:
             return np.asarray(current)
         position = fn.position(state)
         key = None if position is None else fn.at_key(state)

@@ -32,6 +32,7 @@ __all__ = ["LRFunction", "ClosedForm", "Given", "STALE", "stale_tag", "tag_step"
 
 STALE = -1  # the step of the tag that means "no override"
 _STALE_TAGS: dict = {}  # one device array per integer width (x64 on or off)
+_STALE_IDS: set = set()  # their ids (the arrays live in _STALE_TAGS, so no id is reused)
 
 
 def stale_tag() -> jax.Array:
@@ -46,15 +47,13 @@ def stale_tag() -> jax.Array:
     tag = _STALE_TAGS.get(key)
     if tag is None:
         tag = _STALE_TAGS.setdefault(key, jnp.asarray(STALE))  # weakly typed, like a Python int
+        _STALE_IDS.add(id(tag))
     return tag
 
 
 def tag_step(tag: Any) -> int:
     """The step an override belongs to (:data:`STALE`: none), of a concrete ``tag``."""
-    for stale in _STALE_TAGS.values():
-        if tag is stale:
-            return STALE
-    return int(tag)
+    return STALE if id(tag) in _STALE_IDS else int(tag)
 
 
 class LRFunction:
