@@ -113,3 +113,40 @@ def test_a_braintools_scheduler_drives_an_expdecay_optimizer(compiled):
     (ours_lr, ours_w), (theirs_lr, theirs_w) = runs
     assert np.allclose(ours_lr, [0.1 * 0.5 ** (k / 2) for k in range(6)], rtol=1e-6)
     np.testing.assert_allclose(ours_w, theirs_w, rtol=1e-6)
+
+
+def test_deepcopy_is_refused_clearly_and_a_state_dict_copies_instead():
+    import copy
+
+    w = brainstate.ParamState(jnp.zeros(2))
+    scheduler = expdecay.SequentialLR(
+        [
+            expdecay.LinearLR(base_lr=0.1, start_factor=0.5, total_iters=2),
+            expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=2, decay_rate=0.5),
+        ],
+        milestones=[2],
+    )
+    optimizer = expdecay.Adam(lr=scheduler).register_trainable_weights({"w": w})
+    for obj in (optimizer, scheduler, scheduler.schedulers[0], expdecay.SGD(lr=0.1)):
+        with pytest.raises(TypeError, match=r"copy\.deepcopy\(.*state_dict"):
+            copy.deepcopy(obj)
+    for _ in range(3):
+        optimizer.step({"w": jnp.ones(2)})
+        scheduler.step()
+    # what the message advises: a new pair, loaded, continues exactly as the original does
+    w2 = brainstate.ParamState(jnp.asarray(w.value))
+    scheduler2 = expdecay.SequentialLR(
+        [
+            expdecay.LinearLR(base_lr=0.1, start_factor=0.5, total_iters=2),
+            expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=2, decay_rate=0.5),
+        ],
+        milestones=[2],
+    )
+    optimizer2 = expdecay.Adam(lr=scheduler2).register_trainable_weights({"w": w2})
+    optimizer2.load_state_dict(optimizer.state_dict())
+    scheduler2.load_state_dict(scheduler.state_dict())
+    for _ in range(3):
+        for o, s in ((optimizer, scheduler), (optimizer2, scheduler2)):
+            o.step({"w": jnp.asarray([1.0, -0.5])})
+            s.step()
+        np.testing.assert_array_equal(np.asarray(w2.value), np.asarray(w.value))

@@ -21,6 +21,7 @@ __all__ = [
     "scalar_of",
     "adopt_structure",
     "matching",
+    "refuse_deepcopy",
 ]
 
 
@@ -117,3 +118,12 @@ def matching(name: str, saved: Any, current: Any) -> Any:
             )
         out.append(jnp.array(s, dtype=c_type))
     return jax.tree.unflatten(c_tree, out)
+
+
+def refuse_deepcopy(obj: Any, memo: Any = None) -> Any:
+    """``copy.deepcopy`` of a scheduler or an optimizer: a clear error instead of an obscure one."""
+    raise TypeError(
+        f"copy.deepcopy({type(obj).__name__}) is not supported: it holds brainstate states, which "
+        f"cannot be copied (braintools' optimizers are brainstate graph nodes, expdecay's are not; "
+        f"docs/differences.md). Build a new one and load_state_dict(old.state_dict()) into it"
+    )

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ..checkpoint import refuse_deepcopy
 from ..schedulers import LRScheduler
 from ..schedulers.foreign import BraintoolsScheduler, is_braintools_scheduler
 from ..schedulers.held import held_constant
@@ -94,6 +95,7 @@ class OptaxOptimizer(StateDictMixin):
     applies_lr = True
     #: ``after_lr(h)``, when a subclass defines it: transforms after the ``-lr`` scaling.
     after_lr = None
+    __deepcopy__ = refuse_deepcopy
     #: ``True``: the transforms after the clipping are one inner optax chain (LBFGS's layout).
     nested = False
     #: ``False``: no update reads the learning rate (Rprop and Lookahead fix theirs elsewhere), so

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..checkpoint import require
+from ..checkpoint import refuse_deepcopy, require
 from ..states import OptimState
 from ..validation import check_epoch, check_lrs, check_steps, float_dtype, is_tracer, next_step
 from . import limits
@@ -53,6 +53,7 @@ class LRScheduler:
     """
 
     hyperparameters: Dict[str, Any] = {}
+    __deepcopy__ = refuse_deepcopy
 
     def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, last_epoch: int = 0):
         base_lrs = check_lrs("base_lr", base_lr)
