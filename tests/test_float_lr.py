@@ -155,3 +155,43 @@ def test_an_update_that_applies_no_lr_reads_no_scheduler_state(kind):
     read = {id(s) for s in function.get_states()}
     assert id(scheduler.last_epoch) not in read and id(scheduler._cache.state) not in read
     assert id(w) in read
+
+
+def test_the_float_lrs_scheduler_composes_eagerly_and_compiled():
+    """Its learning rates are one array without a step count; composites over it still work."""
+    import expdecay
+
+    def composites():
+        held = SGD(lr=0.5).lr
+        decay = expdecay.ExponentialDecayLR(base_lr=0.5, decay_steps=2, decay_rate=0.5)
+        sequential = expdecay.SequentialLR([held, decay], milestones=[3])
+        halved = expdecay.ConstantLR(base_lr=0.5, factor=0.5, total_iters=2)
+        chained = expdecay.ChainedScheduler([halved, SGD(lr=0.5).lr])
+        return sequential, chained
+
+    # by hand: 0.5 for 3 steps, then 0.5 * 0.5 ** (k / 2); and 0.25 for 2 steps, then 0.5
+    by_hand = (
+        [0.5, 0.5, 0.5, 0.5, 0.5 * 0.5**0.5, 0.25],
+        [0.25, 0.25, 0.5, 0.5, 0.5, 0.5],
+    )
+    for scheduler, expected in zip(composites(), by_hand):
+        eager = []
+        for _ in range(6):
+            eager.append(float(scheduler.current_lrs.value[0]))
+            scheduler.step()
+        np.testing.assert_allclose(eager, expected, rtol=1e-6)
+    for scheduler, expected in zip(composites(), by_hand):
+        w = brainstate.ParamState(jnp.zeros(1))
+        optimizer = SGD(lr=scheduler).register_trainable_weights({"w": w})
+
+        @brainstate.transform.jit
+        def step():
+            lr = optimizer.current_lr
+            w.value = jnp.zeros(1)
+            optimizer.step({"w": jnp.ones(1)})
+            scheduler.step()
+            return lr, -w.value[0]
+
+        out = [step() for _ in range(6)]
+        np.testing.assert_allclose([float(lr) for lr, _ in out], expected, rtol=1e-6)
+        assert all(float(lr) == float(moved) for lr, moved in out)  # applied = reported
