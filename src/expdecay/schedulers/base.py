@@ -22,7 +22,7 @@ from ..states import OptimState
 from ..validation import check_epoch, check_lrs, check_steps, float_dtype, is_tracer, next_step
 from . import limits
 from .cache import LRCache
-from .protocol import GIVEN, ClosedForm, LRFunction
+from .protocol import GIVEN, ClosedForm, LRFunction, tag_step
 from .views import BaseLRs, CurrentLRs
 
 __all__ = ["LRScheduler"]
@@ -314,8 +314,7 @@ class _ClosedFormSource:
         return s._last_epoch.value, s._cache.state.value
 
     def read(self):
-        s = self._scheduler
-        return s._cache.read(self.fn, (s._last_epoch.value, s._cache.state.value))
+        return self._scheduler._cache.read(self.fn, self.state())
 
     def at(self, steps):
         return self.fn.at(self.state(), steps)
@@ -337,7 +336,7 @@ class _GetLRSource:
         s = self._scheduler
         epoch = s.last_epoch.value
         base, current, tag = s._cache.state.value
-        if not (is_tracer(epoch) or is_tracer(tag)) and s._cache.tag_step(tag) != int(epoch):
+        if not (is_tracer(epoch) or is_tracer(tag)) and tag_step(tag) != int(epoch):
             return self._get_lr(), base
         return jnp.where(tag == epoch, current, self._get_lr()), base
 

@@ -46,7 +46,6 @@ from typing import Any, Callable, Optional, Sequence, Tuple
 
 import jax.numpy as jnp
 import numpy as np
-from jax.core import Tracer
 
 from ..states import OptimState
 from ..validation import float_dtype, is_tracer, max_step
@@ -63,14 +62,13 @@ class LRCache:
     "No override" is the one shared device array of :func:`~.protocol.stale_tag`.
     """
 
-    __slots__ = ("state", "_block", "_stale")
+    __slots__ = ("state", "_block")
     #: ``False``: an override is dropped lazily, when its tag no longer equals the step count.
     clears_on_step = False
 
     def __init__(self, base_lrs: Sequence[float]):
         base = jnp.asarray(base_lrs, float_dtype())
-        self._stale = stale_tag()
-        self.state = OptimState((base, base, self._stale))
+        self.state = OptimState((base, base, stale_tag()))
         # (at_key, first step, values, the state they were computed from: keeps the ids alive)
         self._block: Optional[Tuple[tuple, int, np.ndarray, Any]] = None
 
@@ -82,9 +80,7 @@ class LRCache:
     def set_base(self, base_lrs: Sequence[float]) -> None:
         """Replace the base learning rates (and drop any override)."""
         base = jnp.asarray(base_lrs, float_dtype())
-        self.state.value = (base, base, self._stale)
-
-    tag_step = staticmethod(tag_step)
+        self.state.value = (base, base, stale_tag())
 
     def override(self, values: Any, epoch: Any) -> None:
         """Make ``values`` the learning rates of step ``epoch``, until the scheduler steps."""
@@ -94,13 +90,13 @@ class LRCache:
     def clear_override(self) -> None:
         """Drop an override (writes the state only when there is one, or when it is traced)."""
         base, current, tag = self.state.value
-        if is_tracer(tag) or self.tag_step(tag) != STALE:
-            self.state.value = (base, current, self._stale)
+        if is_tracer(tag) or tag_step(tag) != STALE:
+            self.state.value = (base, current, stale_tag())
 
     def clear_override_where(self, active: Any) -> None:
         """Drop the override where the traced boolean ``active`` holds (for a conditional step)."""
         base, current, tag = self.state.value
-        self.state.value = (base, current, jnp.where(active, self._stale, tag))
+        self.state.value = (base, current, jnp.where(active, stale_tag(), tag))
 
     def read(
         self,
@@ -120,7 +116,7 @@ class LRCache:
         eager reads), instead of an evaluation of ``fn``.
         """
         epoch, (_, current, tag) = state[0], state[1]
-        if isinstance(epoch, Tracer) or isinstance(tag, Tracer):
+        if is_tracer(epoch) or is_tracer(tag):
             return fn(full() if full else state)
         epoch = int(epoch)
         if tag_step(tag) == epoch:
