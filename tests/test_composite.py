@@ -275,9 +275,9 @@ def test_plain_stepping_reads_from_the_block_and_no_child_is_evaluated_per_step(
         return wrapper
 
     classes = (
-        expdecay.schedulers.protocol.ClosedForm,
-        expdecay.schedulers.composed.Sequential,
-        expdecay.schedulers.composed.Chain,
+        expdecay.schedulers.kinds.closed_form.ClosedForm,
+        expdecay.schedulers.kinds.composite.Sequential,
+        expdecay.schedulers.kinds.composite.Chain,
     )
     with contextlib.ExitStack() as stack:
         for cls in classes:

@@ -153,7 +153,7 @@ def test_an_update_that_applies_no_lr_reads_no_scheduler_state(kind):
     function = brainstate.transform.StatefulFunction(lambda: optimizer.step({"w": jnp.ones(3)}))
     function.make_jaxpr()
     read = {id(s) for s in function.get_states()}
-    assert id(scheduler.last_epoch) not in read and id(scheduler._cache.state) not in read
+    assert id(scheduler.last_epoch) not in read and id(scheduler.kind.overrides.state) not in read
     assert id(w) in read
 
 

@@ -40,7 +40,7 @@ from .cli_parser import MAX_ROWS, build_parser
 from .plot import check_figure_path
 from .formatting import lr_decimals
 from .schedulers import EndValueWarning, ExponentialDecayLR, SequentialLR, WarmupScheduler
-from .schedulers.limits import first_step
+from .schedulers.limit_warnings import first_step
 from .validation import max_step
 
 __all__ = ["main", "build_parser"]

@@ -76,7 +76,7 @@ class GroupLR:
 
     @property
     def value(self) -> jax.Array:
-        return self._optimizer._scheduler.read_lrs()[self._index]
+        return self._optimizer.scheduler.read_lrs()[self._index]
 
     @value.setter
     def value(self, lr: Any) -> None:

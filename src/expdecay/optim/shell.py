@@ -20,9 +20,9 @@ import jax.numpy as jnp
 import optax
 
 from ..checkpoint import refuse_deepcopy
-from ..schedulers import LRScheduler
-from ..schedulers.foreign import BraintoolsScheduler, is_braintools_scheduler
-from ..schedulers.held import held_constant
+from ..schedulers import ConstantLR, LRScheduler
+from ..schedulers.base import extend_to_groups
+from ..schedulers.braintools_adapter import BraintoolsScheduler, is_braintools_scheduler
 from ..states import OptimState
 from ..validation import (
     check_bool,
@@ -37,7 +37,7 @@ from .groups import GroupLR, ParamGroup, ParamStates, flatten_params
 from .state_dict import StateDictMixin
 from .update import Hyperparameters, UpdateRule, apply_update, init_state
 
-__all__ = ["OptaxOptimizer"]
+__all__ = ["OptaxOptimizer", "scheduler_of"]
 
 _TX_DEFAULTS = dict(lr=1e-3, weight_decay=0.0, grad_clip_norm=None, grad_clip_value=None)
 
@@ -46,6 +46,26 @@ def _adam_chain(h: Hyperparameters) -> list:
     """``OptaxOptimizer()``'s default: coupled L2 weight decay, then Adam with default betas."""
     decay = [optax.add_decayed_weights(h.weight_decay)] if h.weight_decay > 0 else []
     return decay + [optax.scale_by_adam()]
+
+
+def scheduler_of(lr: Any) -> Optional[LRScheduler]:
+    """``lr`` if it is a scheduler (a braintools one adapted), ``None`` for a valid number.
+
+    The one check of an optimizer's ``lr``: a number ``>= 0`` or a scheduler.
+    """
+    if isinstance(lr, LRScheduler):
+        return lr
+    if is_braintools_scheduler(lr):
+        return BraintoolsScheduler(lr)
+    if isinstance(lr, bool) or is_tracer(lr):
+        raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}")
+    try:
+        check_lrs("lr", lr)
+    except TypeError:
+        raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}") from None
+    except ValueError as error:  # braintools says "Invalid learning rate: -0.1 (must be >= 0)."
+        raise ValueError(f"Invalid learning rate: {error}") from None
+    return None
 
 
 class OptaxOptimizer(StateDictMixin):
@@ -118,7 +138,7 @@ class OptaxOptimizer(StateDictMixin):
             raise TypeError(f"OptaxOptimizer() got an unexpected keyword argument {name!r}")
         if tx is not None and not isinstance(tx, optax.GradientTransformation):
             raise TypeError(f"tx must be an optax.GradientTransformation or None, got {tx!r}")
-        scheduler = self._scheduler_of(lr)
+        scheduler = scheduler_of(lr)
         given = None if scheduler is None else lr  # a braintools scheduler: the one the user gave
         h = Hyperparameters(**hyperparameters)
         weight_decay = check_real("weight_decay", weight_decay, nonnegative=True)
@@ -126,8 +146,8 @@ class OptaxOptimizer(StateDictMixin):
         grad_clip_value = check_optional_positive("grad_clip_value", grad_clip_value)
         donate_buffers = check_bool("donate_buffers", donate_buffers)
         # everything is checked: now build
-        if scheduler is None:  # braintools' ConstantLR, its LRs in one state (schedulers/held.py)
-            scheduler = held_constant(lr)
+        if scheduler is None:  # braintools' ConstantLR: of the float-lr kind (one one-array state)
+            scheduler = ConstantLR(base_lr=lr, factor=1.0, total_iters=0)
         self.hyperparameters = dict(
             h.as_dict(),
             weight_decay=weight_decay,
@@ -177,25 +197,6 @@ class OptaxOptimizer(StateDictMixin):
                     stacklevel=2,
                 )
 
-    @staticmethod
-    def _scheduler_of(lr: Any) -> Optional[LRScheduler]:
-        """``lr`` if it is a scheduler (a braintools one adapted), ``None`` for a valid number."""
-        if isinstance(lr, LRScheduler):
-            return lr
-        if is_braintools_scheduler(lr):
-            return BraintoolsScheduler(lr)
-        if isinstance(lr, bool) or is_tracer(lr):
-            raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}")
-        try:
-            check_lrs("lr", lr)
-        except TypeError:
-            raise TypeError(
-                f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}"
-            ) from None
-        except ValueError as error:  # braintools says "Invalid learning rate: -0.1 (must be >= 0)."
-            raise ValueError(f"Invalid learning rate: {error}") from None
-        return None
-
     def __getattr__(self, name: str) -> Any:
         hyperparameters = self.__dict__.get("hyperparameters", {})
         if name in hyperparameters:
@@ -217,6 +218,11 @@ class OptaxOptimizer(StateDictMixin):
         return self._given_lr
 
     lr_scheduler = lr
+
+    @property
+    def scheduler(self) -> LRScheduler:
+        """The expdecay scheduler that drives the updates (a braintools ``lr`` adapted)."""
+        return self._scheduler
 
     @property
     def base_lr(self):
@@ -338,12 +344,8 @@ class OptaxOptimizer(StateDictMixin):
         index = len(self.param_groups)
         group, state = self._new_group(entries, weight_decay, index)
         base_lrs = list(self._scheduler.base_lrs)
-        if index >= len(base_lrs):
-            base_lrs += [base_lrs[-1]] * (index - len(base_lrs)) + [
-                base_lrs[0] if lr is None else lr
-            ]
-        elif lr is not None:
-            base_lrs[index] = lr
+        new = lr if lr is not None or index < len(base_lrs) else base_lrs[0]
+        base_lrs = extend_to_groups(base_lrs, index + 1, new)
         # everything is checked: now change state
         if base_lrs != self._scheduler.base_lrs:
             self._scheduler.base_lrs = base_lrs

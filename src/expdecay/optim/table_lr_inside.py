@@ -23,7 +23,7 @@ from ..validation import (
     check_positive,
     check_real,
 )
-from .shell import OptaxOptimizer
+from .shell import OptaxOptimizer, scheduler_of
 from .transforms import decayed_weights, lookahead
 
 LR = Union[float, LRScheduler]
@@ -33,13 +33,13 @@ __all__ = ["LBFGS", "Rprop", "Fromage", "Lookahead"]
 
 def initial_lr(lr: Any) -> float:
     """The learning rate braintools fixes at construction: ``lr`` or a scheduler's first base_lr."""
-    scheduler = OptaxOptimizer._scheduler_of(lr)  # checks lr as every optimizer does
+    scheduler = scheduler_of(lr)  # checks lr as every optimizer does
     return float((scheduler.base_lrs if scheduler is not None else check_lrs("lr", lr))[0])
 
 
 def _warn_fixed_lr(cls: str, lr: Any, what: str) -> None:
     """A scheduler given to an optimizer that applies only its first base_lr: say so."""
-    if OptaxOptimizer._scheduler_of(lr) is not None:
+    if scheduler_of(lr) is not None:
         warnings.warn(
             f"{cls} {what}: the scheduler's later learning rates have no effect on the updates "
             f"(as in braintools)",
@@ -312,7 +312,7 @@ class Lookahead(OptaxOptimizer):
             )
         sync_period = check_int("sync_period", sync_period, minimum=1)
         alpha = check_fraction("alpha", alpha, include_one=True)
-        if OptaxOptimizer._scheduler_of(lr) is not None or lr != 1e-3:  # lr checked first
+        if scheduler_of(lr) is not None or lr != 1e-3:  # lr checked first
             warnings.warn(
                 f"Lookahead(lr={lr!r}) has no effect: base_optimizer carries its own learning rate "
                 f"(as in braintools)",

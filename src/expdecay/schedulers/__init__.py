@@ -1,16 +1,20 @@
 """Stateful schedulers: brainstate states around the pure math of :mod:`expdecay.functional`.
 
-:class:`LRScheduler` documents the protocol every consumer of a scheduler uses
-(:mod:`.protocol`); :mod:`.cache` holds its one cache; :mod:`.composite` and :mod:`.chained` compose schedulers.
+:class:`LRScheduler` (:mod:`.base`) is the braintools-compatible surface; each
+scheduler delegates to one *kind* (:mod:`.kinds`) that owns its states,
+overrides and eager reads; :mod:`.protocol` is what a compiled update reads.
 """
 
 from .base import LRScheduler
 from .chained import ChainedScheduler
-from .composite import NotASchedulerError, SequentialLR
-from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
-from .limits import EndValueWarning, LearningRateOverflowWarning
-from .piecewise import ConstantLR, MultiStepLR
+from .composite import NotASchedulerError
+from .constant import ConstantLR
+from .exponential import ExponentialDecayLR, ExponentialLR, MultiStepLR, StepLR
+from .limit_warnings import EndValueWarning, LearningRateOverflowWarning
+from .plateau import ReduceLROnPlateau
 from .protocol import LRFunction
+from .sequential import SequentialLR
+from .warm_restarts import CosineAnnealingWarmRestarts
 from .warmup import LinearLR, WarmupScheduler
 
 __all__ = [
@@ -23,6 +27,8 @@ __all__ = [
     "ConstantLR",
     "LinearLR",
     "WarmupScheduler",
+    "CosineAnnealingWarmRestarts",
+    "ReduceLROnPlateau",
     "SequentialLR",
     "ChainedScheduler",
     "NotASchedulerError",

@@ -1,31 +1,44 @@
 """``LRScheduler``: the base of every scheduler, and the protocol its consumers use.
 
-A scheduler keeps two :class:`~expdecay.OptimState` values: ``last_epoch``
-(the step counter) and ``(base_lrs, current_lrs, tag)`` (see
-:mod:`.cache`). ``step()`` only advances the counter; the learning rates are
-computed when they are read, by the scheduler's pure function
-(:mod:`.protocol`). Under ``brainstate.transform.jit`` and ``for_loop`` the
-states are traced inputs, so no learning rate is ever baked into compiled code.
+A scheduler is its public, braintools-compatible surface over one *kind*
+(:mod:`.kinds`), picked at construction: the object that owns its states
+(the step counter among them), its override rule and its eager read. Under
+``brainstate.transform.jit`` and ``for_loop`` the states are traced inputs,
+so no learning rate is ever baked into compiled code.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Sequence, Union
 
 import brainstate
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from ..checkpoint import refuse_deepcopy, require
 from ..states import OptimState
-from ..validation import check_epoch, check_lrs, check_steps, float_dtype, is_tracer, next_step
-from . import limits
-from .cache import LRCache
-from .protocol import GIVEN, ClosedForm, LRFunction, tag_step
-from .views import BaseLRs, CurrentLRs
+from ..validation import check_epoch, check_lrs, check_steps, is_tracer
+from . import limit_warnings as limits
+from .attributes import BaseLRs, CurrentLRs
+from .kinds import ClosedForm, ClosedFormKind, GivenKind, Kind
+from .protocol import LRFunction
 
-__all__ = ["LRScheduler"]
+__all__ = ["LRScheduler", "extend_to_groups"]
+
+
+def extend_to_groups(base_lrs: Sequence[float], groups: int, new: Optional[float] = None) -> list:
+    """``base_lrs`` for ``groups`` parameter groups: the rule, for schedulers and optimizers.
+
+    Groups beyond the given ones take the last base learning rate, as in
+    braintools; ``new``, if given, is the base learning rate of the last group
+    (an optimizer's ``add_param_group(params, lr=new)``).
+    """
+    lrs = list(base_lrs)
+    if len(lrs) < groups:
+        lrs += [lrs[-1]] * (groups - len(lrs))
+    if new is not None:
+        lrs[groups - 1] = new
+    return lrs
 
 
 class LRScheduler:
@@ -59,30 +72,47 @@ class LRScheduler:
         base_lrs = check_lrs("base_lr", base_lr)
         epoch = check_epoch("last_epoch", last_epoch)
         self.optimizer = None
-        self._base_lrs = base_lrs
-        self._last_epoch = OptimState(epoch)
-        self._cache = LRCache(base_lrs)
-        self._source = self._make_source()
+        self._kind = self.make_kind(base_lrs, epoch)
 
-    def _make_source(self) -> Any:
-        """The object that implements the protocol for this scheduler (composites override it).
+    def make_kind(self, base_lrs: List[float], epoch: int) -> Kind:
+        """The kind of this scheduler (:mod:`expdecay.schedulers.kinds`), chosen at construction.
 
-        The one place that tells the two kinds of subclass apart: one that
-        overrides :meth:`get_lr` (braintools style) or one that overrides
-        :meth:`schedule` (a pure closed form).
+        Here the one place that tells the two kinds of plain subclass apart: one
+        that overrides :meth:`get_lr` (braintools style, the given kind) or one
+        that overrides :meth:`schedule` (a closed form). Composites, state
+        machines and ``ConstantLR`` override it.
         """
-        get_lr_overridden = type(self).get_lr is not LRScheduler.get_lr
-        return _GetLRSource(self) if get_lr_overridden else _ClosedFormSource(self)
+        if type(self).get_lr is not LRScheduler.get_lr:
+            return GivenKind(base_lrs, epoch, self.get_lr)
+        return ClosedFormKind(base_lrs, epoch, self._closed_form)
+
+    def _closed_form(self) -> ClosedForm:
+        return ClosedForm(self.function_key(), self.schedule)
+
+    def function_key(self) -> Hashable:
+        """The key of this scheduler's pure function: equal keys share one compiled update.
+
+        A built-in schedule depends only on its class and hyperparameters; a
+        user's subclass may read anything, so its key is its identity.
+        """
+        if type(self).__module__.startswith("expdecay."):
+            return type(self), tuple(sorted(self.hyperparameters.items()))
+        return type(self), id(self)
+
+    @property
+    def kind(self) -> Kind:
+        """The object that owns this scheduler's states, overrides and eager reads."""
+        return self._kind
 
     # ------------------------------------------------------------- protocol
     def lr_state(self) -> Any:
         """The state the learning rates are a function of: a pytree of arrays."""
-        return self._source.state()
+        return self._kind.state()
 
     @property
     def lr_fn(self) -> LRFunction:
         """The pure, hashable function ``lr_state() -> learning rate per group``."""
-        return self._source.fn
+        return self._kind.fn
 
     def schedule(self, steps: Any, base_lrs: Any) -> jax.Array:
         """Pure: the learning rates at ``steps`` (shape ``steps.shape + (groups,)``)."""
@@ -98,7 +128,7 @@ class LRScheduler:
         Assigning an integer (``scheduler.last_epoch = 10``) jumps there, as
         ``step(10)`` does, instead of replacing the state.
         """
-        return self._last_epoch
+        return self._kind.epoch
 
     @last_epoch.setter
     def last_epoch(self, value: int) -> None:
@@ -116,18 +146,16 @@ class LRScheduler:
         in braintools), ``scheduler.base_lrs = [...]`` replaces them all. Both
         are validated, and a compiled step sees the change (it is a state).
         """
-        return BaseLRs(self, self._base_lrs)
+        return BaseLRs(self, self._kind.base_lrs)
 
     @base_lrs.setter
     def base_lrs(self, value: Union[float, Sequence[float]]) -> None:
-        base_lrs = check_lrs("base_lrs", value)
-        self._base_lrs = base_lrs
-        self._cache.set_base(base_lrs)
+        self._kind.set_base(check_lrs("base_lrs", value))
 
     @property
     def num_groups(self) -> int:
         """The number of parameter groups (entries of ``base_lrs``)."""
-        return len(self._base_lrs)
+        return len(self._kind.base_lrs)
 
     # --------------------------------------------------------------- values
     def get_lr(self) -> list:
@@ -143,7 +171,7 @@ class LRScheduler:
         >>> StepLR(base_lr=[1.0, 0.5], step_size=10, gamma=0.5).lr_at([0, 10, 25]).tolist()
         [[1.0, 0.5], [0.5, 0.25], [0.25, 0.125]]
         """
-        return self._source.at(check_steps("steps", steps))
+        return self._kind.at(check_steps("steps", steps))
 
     def first_overflow_step(self) -> Optional[int]:
         """The first step at which a learning rate is ``inf``, or ``None`` up to ``2**31 - 1``.
@@ -156,11 +184,15 @@ class LRScheduler:
 
     def read_lrs(self) -> Any:
         """The learning rates the next update applies: numpy eagerly, traced inside ``jit``."""
-        return self._source.read()
+        return self._kind.read()
 
     def override_lrs(self, values: Any) -> None:
-        """Apply ``values`` (one per group) until the scheduler next steps (manual LR changes)."""
-        self._cache.override(values, self.last_epoch.value)
+        """Apply ``values`` (one per group): a manual change, until the scheduler next steps.
+
+        (``ReduceLROnPlateau``, whose learning rates are its state, keeps them
+        and goes on from them, as braintools does.)
+        """
+        self._kind.override(values)
 
     @property
     def current_lrs(self) -> CurrentLRs:
@@ -190,25 +222,24 @@ class LRScheduler:
         Eagerly, stepping past ``2**31 - 1`` raises ``OverflowError``; under
         ``jit`` the count saturates there.
         """
-        if epoch is None:
-            self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
-            if self._cache.clears_on_step:  # a held LR (schedulers/held.py) has no tag to compare
-                self._cache.clear_override()
-        else:
-            self._last_epoch.value = check_epoch("epoch", epoch)
-            self._cache.clear_override()
+        self._kind.step(epoch)
 
-    def step_where(self, active: Any, epoch: Any) -> None:
-        """``step(epoch)`` where the traced boolean ``active`` holds; elsewhere nothing changes.
+    def advance(self, epoch: Optional[int] = None, inputs: tuple = ()) -> None:
+        """``step(epoch)`` with the ``inputs`` a state machine consumes (what composites call).
+
+        A scheduler that consumes none (every one but ``ReduceLROnPlateau``)
+        ignores them.
+        """
+        self.step(epoch)
+
+    def step_where(self, active: Any, epoch: Any, inputs: tuple = ()) -> None:
+        """``advance(epoch, inputs)`` where the traced boolean ``active`` holds; elsewhere nothing.
 
         What a composite uses under ``jit`` to step the child that is active at
         a traced epoch without an XLA conditional: a ``switch`` costs about 3 us
         per step inside a compiled loop, these selects a few nanoseconds.
         """
-        self._last_epoch.value = jnp.where(
-            active, check_epoch("epoch", epoch), self._last_epoch.value
-        )
-        self._cache.clear_override_where(active)
+        self._kind.step_where(active, epoch, inputs)
 
     def step_epoch(self) -> None:
         """Alias of ``step()`` (braintools API)."""
@@ -230,7 +261,7 @@ class LRScheduler:
         self.optimizer = optimizer
         groups = len(getattr(optimizer, "param_groups", ()))
         if groups > self.num_groups:
-            self.base_lrs = self._base_lrs + [self._base_lrs[-1]] * (groups - self.num_groups)
+            self.base_lrs = extend_to_groups(self.base_lrs, groups)
 
     # ---------------------------------------------------------- checkpoints
     def state_dict(self) -> Dict[str, Any]:
@@ -240,7 +271,7 @@ class LRScheduler:
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
         return {
             "last_epoch": int(epoch),
-            "base_lrs": list(self._base_lrs),
+            "base_lrs": list(self.base_lrs),
             "current_lrs": self.get_last_lr(),
         }
 
@@ -286,75 +317,5 @@ class LRScheduler:
         epoch = self.last_epoch.value
         epoch = "traced" if is_tracer(epoch) else int(epoch)
         args = "".join(f", {k}={v!r}" for k, v in self.hyperparameters.items())
-        lrs = self._base_lrs[0] if self.num_groups == 1 else self._base_lrs
+        lrs = self.base_lrs[0] if self.num_groups == 1 else list(self.base_lrs)
         return f"{type(self).__name__}(base_lr={lrs!r}{args}, last_epoch={epoch})"
-
-
-class _ClosedFormSource:
-    """The protocol of a scheduler whose :meth:`~LRScheduler.schedule` is a pure function."""
-
-    __slots__ = ("_scheduler", "_fn")
-
-    def __init__(self, scheduler: LRScheduler):
-        self._scheduler = scheduler
-        self._fn: Optional[ClosedForm] = None
-
-    @property
-    def fn(self) -> ClosedForm:
-        if self._fn is None:  # built on first use: subclasses set hyperparameters after __init__
-            s = self._scheduler
-            builtin = type(s).__module__.startswith("expdecay.")
-            # built-in schedules depend only on their hyperparameters; a user's may read anything
-            identity = tuple(sorted(s.hyperparameters.items())) if builtin else id(s)
-            self._fn = ClosedForm((type(s), identity), s.schedule)
-        return self._fn
-
-    def state(self):
-        s = self._scheduler
-        return s._last_epoch.value, s._cache.state.value
-
-    def read(self):
-        return self._scheduler._cache.read(self.fn, self.state())
-
-    def at(self, steps):
-        return self.fn.at(self.state(), steps)
-
-
-class _GetLRSource:
-    """The protocol of a braintools-style subclass: its state is ``(get_lr(), base_lrs)``."""
-
-    __slots__ = ("_scheduler",)
-    fn = GIVEN
-
-    def __init__(self, scheduler: LRScheduler):
-        self._scheduler = scheduler
-
-    def _get_lr(self):
-        return jnp.asarray(self._scheduler.get_lr(), float_dtype()).reshape(-1)
-
-    def state(self):
-        s = self._scheduler
-        epoch = s.last_epoch.value
-        base, current, tag = s._cache.state.value
-        if not (is_tracer(epoch) or is_tracer(tag)) and tag_step(tag) != int(epoch):
-            return self._get_lr(), base
-        return jnp.where(tag == epoch, current, self._get_lr()), base
-
-    def read(self):
-        values = self.state()[0]
-        return values if is_tracer(values) else np.asarray(values)
-
-    def at(self, steps: np.ndarray):
-        s = self._scheduler
-        steps = np.asarray(steps)
-        saved = s.last_epoch.value
-        rows = []
-        try:
-            for step in steps.reshape(-1):
-                s.last_epoch.value = int(step)
-                rows.append(self._get_lr())
-        finally:
-            s.last_epoch.value = saved
-        if not rows:
-            return jnp.zeros(steps.shape + (s.num_groups,), float_dtype())
-        return jnp.stack(rows).reshape(steps.shape + (s.num_groups,))

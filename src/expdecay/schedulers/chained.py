@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 import brainstate
-import jax.numpy as jnp
-import numpy as np
 
 from ..checkpoint import require
-from ..validation import check_epoch, float_dtype, is_tracer, next_step
+from ..validation import check_epoch, is_tracer
 from .base import LRScheduler
-from .composed import Chain
 from .composite import CompositeScheduler
+from .kinds import ChainKind
 
 __all__ = ["ChainedScheduler"]
 
@@ -51,8 +49,8 @@ class ChainedScheduler(CompositeScheduler):
     def __init__(self, schedulers: Sequence[LRScheduler]):
         super().__init__(schedulers, 0)
 
-    def _function(self) -> Chain:
-        return Chain([c.lr_fn for c in self._children])
+    def make_kind(self, base_lrs: List[float], epoch: int) -> ChainKind:
+        return ChainKind(base_lrs, epoch, self.schedulers)
 
     @LRScheduler.last_epoch.setter
     def last_epoch(self, value: int) -> None:
@@ -60,43 +58,14 @@ class ChainedScheduler(CompositeScheduler):
             raise TypeError(
                 f"last_epoch must be assigned an integer step, got a {type(value).__name__}"
             )
-        self.last_epoch.value = check_epoch("last_epoch", value)
-        self._cache.clear_override()
+        self._kind.advance_counter(check_epoch("last_epoch", value))
 
-    def step(self, epoch: Optional[int] = None) -> None:
-        """Add one to ``last_epoch`` and step every child (to ``epoch``, if given)."""
-        if epoch is not None:
-            epoch = check_epoch("epoch", epoch)
-        self._last_epoch.value = next_step("last_epoch", self._last_epoch.value)
-        for child in self._children:
-            child.step(epoch)
+    def step(self, epoch: Optional[int] = None, metric: Any = None) -> None:
+        """Add one to ``last_epoch`` and step every child (to ``epoch``, if given).
 
-    def step_where(self, active: Any, epoch: Any) -> None:
-        """``step(epoch)`` where the traced boolean ``active`` holds (see LRScheduler)."""
-        epoch = check_epoch("epoch", epoch)
-        own = self._last_epoch.value
-        self._last_epoch.value = jnp.where(active, next_step("last_epoch", own), own)
-        for child in self._children:
-            child.step_where(active, epoch)
-
-    def _stepped_at(self, steps: np.ndarray) -> np.ndarray:
-        return self._product(
-            [np.asarray(child.lr_at(steps)) for child in self._children], steps.shape
-        )
-
-    def _combine_reads(self) -> np.ndarray:
-        return self._product([child.read_lrs() for child in self._children], ())
-
-    def _product(self, values: List[np.ndarray], shape: tuple) -> np.ndarray:
-        """``base_lrs * prod(values / child base_lrs)`` in numpy, in the float JAX computes in."""
-        dtype = float_dtype()
-        value = np.asarray(self.base_lrs, dtype)
-        for child, lrs in zip(self._children, values):
-            base = np.asarray(child.base_lrs, dtype)
-            nonzero = base != 0
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                value = value * np.where(nonzero, lrs.astype(dtype) / np.where(nonzero, base, 1), 0)
-        return np.broadcast_to(value.astype(dtype), shape + (self.num_groups,)).copy()
+        ``metric`` is handed to the children that consume one (``ReduceLROnPlateau``).
+        """
+        self._kind.step(epoch, self._inputs(metric))
 
     def state_dict(self) -> Dict[str, Any]:
         """braintools' keys: ``last_epoch`` and ``schedulers``."""
@@ -113,9 +82,7 @@ class ChainedScheduler(CompositeScheduler):
         loaders = self._check_children_state_dict(state_dict["schedulers"])
 
         def load() -> None:
-            if epoch is not None:
-                self.last_epoch.value = epoch
-            self._cache.clear_override()
+            self._kind.advance_counter(self.last_epoch.value if epoch is None else epoch)
             for loader in loaders:
                 loader()
 

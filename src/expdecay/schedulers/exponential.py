@@ -11,14 +11,15 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Sequence, Union
 
 import jax.numpy as jnp
+import numpy as np
 
-from ..functional.exponential import exponential_values
+from ..functional.exponential import exponential_values, multistep_values
 from ..validation import check_bool, check_decay, check_int, check_real
 from .base import LRScheduler
-from .limits import warn_if_end_value_replaces_base_lr, warn_if_overflows
-from .views import Hyperparameter
+from .limit_warnings import warn_if_end_value_replaces_base_lr, warn_if_overflows
+from .attributes import Hyperparameter
 
-__all__ = ["ExponentialDecayLR", "ExponentialLR", "StepLR"]
+__all__ = ["ExponentialDecayLR", "ExponentialLR", "StepLR", "MultiStepLR"]
 
 LRs = Union[float, Sequence[float]]
 
@@ -175,3 +176,38 @@ class StepLR(_Exponential):
             staircase=True,
             overflow_hint="use ExponentialDecayLR with end_value to cap it",
         )
+
+
+class MultiStepLR(LRScheduler):
+    r"""``base_lr * gamma ** (number of milestones <= epoch)``.
+
+    >>> from expdecay import MultiStepLR
+    >>> MultiStepLR(base_lr=1.0, milestones=[2, 4], gamma=0.5).lr_at(range(6))[:, 0].tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    milestones = Hyperparameter()
+    gamma = Hyperparameter()
+
+    def __init__(
+        self,
+        base_lr: LRs = 1e-3,
+        milestones: Sequence[int] = (30, 60, 90),
+        gamma: float = 0.1,
+        last_epoch: int = 0,
+    ):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(
+                f"milestones must be a sequence of non-negative integers, got {milestones!r}"
+            )
+        milestones = tuple(
+            sorted(check_int(f"milestones[{i}]", m) for i, m in enumerate(milestones))
+        )
+        gamma = check_real("gamma", gamma, positive=True)
+        super().__init__(base_lr, last_epoch)
+        self.hyperparameters = dict(milestones=milestones, gamma=gamma)
+        self._milestones_array = np.asarray(milestones, dtype=np.int64)
+        warn_if_overflows(self, gamma, "use a smaller gamma or fewer milestones")
+
+    def schedule(self, steps, base_lrs):
+        return multistep_values(steps, base_lrs, self.gamma, self._milestones_array)

@@ -15,7 +15,7 @@ import numpy as np
 from ..functional.ramp import linear_factor_values, warmup_values
 from ..validation import check_int, check_real, float_dtype
 from .base import LRScheduler
-from .views import Hyperparameter
+from .attributes import Hyperparameter
 
 __all__ = ["LinearLR", "WarmupScheduler"]
 

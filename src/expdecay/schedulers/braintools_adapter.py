@@ -2,7 +2,7 @@
 
 braintools is not imported: a braintools scheduler is recognised by a class
 named ``LRScheduler`` from a ``braintools`` module in its MRO. It is adapted
-like a braintools-style subclass (:class:`~.base._GetLRSource`): its state is
+like a braintools-style subclass (the given kind, :mod:`.kinds.given`): its state is
 its current learning rates (``current_lrs.value``, a brainstate state read
 inside the optimizer's update, so a compiled step follows it), so the learning
 rate an update applies is the one it reports. Stepping stays the user's

@@ -1,0 +1,403 @@
+"""The state-machine schedulers (ReduceLROnPlateau, CosineAnnealingWarmRestarts) against braintools
+and hand-derived references: every step, checkpoints both ways, compiled with a traced metric."""
+
+import json
+import math
+
+import brainstate
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from expdecay import (
+    SGD,
+    Adam,
+    ChainedScheduler,
+    CosineAnnealingWarmRestarts,
+    ExponentialLR,
+    LinearLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    count_compilations,
+)
+from expdecay.schedulers.warm_restarts import cycle_position
+from tests.conftest import assert_names, braintools_optim
+
+F32 = np.float32
+
+
+def floats(values):
+    return [float(v) for v in values]
+
+
+# --------------------------------------------------------------------------- references
+def sgdr_reference(epoch, t_0, t_mult):
+    """(T_cur, T_i) at ``epoch``, by walking the cycles one by one (PyTorch's definition)."""
+    t_cur, t_i = epoch, t_0
+    while t_cur >= t_i:
+        t_cur, t_i = t_cur - t_i, t_i * t_mult
+    return t_cur, t_i
+
+
+def plateau_reference(
+    metrics, base, *, mode, factor, patience, threshold, threshold_mode, cooldown, min_lr, eps
+):
+    """The plateau rule in float64 Python, from braintools' docstring (eps as documented)."""
+    lrs, best, bad, cool = list(base), (math.inf if mode == "min" else -math.inf), 0, 0
+    out = []
+    for m in metrics:
+        if mode == "min":
+            better = m < (best * (1 - threshold) if threshold_mode == "rel" else best - threshold)
+        else:
+            better = m > (best * (1 + threshold) if threshold_mode == "rel" else best + threshold)
+        if cool > 0:
+            cool -= 1
+        else:
+            if better:
+                best, bad = m, 0
+            else:
+                bad += 1
+            if bad > patience:
+                new = [max(lr * factor, min_lr) for lr in lrs]
+                lrs = [n if lr - n > eps else lr for lr, n in zip(lrs, new)]
+                cool, bad = cooldown, 0
+        out.append(list(lrs))
+    return out
+
+
+# --------------------------------------------------------------------------- warm restarts
+@settings(max_examples=6)  # each configuration compiles its own step: a second or so
+@given(
+    t_0=st.integers(1, 6),
+    t_mult=st.integers(1, 3),
+    eta_min=st.sampled_from([0.0, 0.001, 0.05]),
+    base=st.lists(st.sampled_from([0.1, 0.5, 1.0, 0.3]), min_size=1, max_size=3),
+)
+def test_warm_restarts_equal_braintools_and_the_cycle_walk_at_every_step(
+    t_0, t_mult, eta_min, base
+):
+    bt = braintools_optim()
+    ours = CosineAnnealingWarmRestarts(base_lr=base, T_0=t_0, T_mult=t_mult, eta_min=eta_min)
+    theirs = bt.CosineAnnealingWarmRestarts(base_lr=base, T_0=t_0, T_mult=t_mult, eta_min=eta_min)
+    seen = []
+    for epoch in range(20):
+        t_cur, t_i = sgdr_reference(epoch, t_0, t_mult)
+        hand = [eta_min + (b - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2 for b in base]
+        np.testing.assert_allclose(ours.get_last_lr(), hand, rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(ours.get_last_lr(), floats(theirs.get_last_lr()), rtol=2e-6)
+        assert (int(ours.T_cur), int(ours.T_i)) == (t_cur, t_i)
+        seen.append(ours.get_last_lr())
+        ours.step()
+        theirs.step()
+    # the closed form (lr_at) is the stepped values, and a jump lands where stepping does
+    np.testing.assert_array_equal(np.asarray(ours.lr_at(np.arange(20))), np.asarray(seen, F32))
+    for epoch in (0, t_0, min(3 * t_0 + 1, 19), 19):
+        ours.step(epoch)
+        assert (int(ours.T_cur), int(ours.T_i)) == sgdr_reference(epoch, t_0, t_mult)
+        np.testing.assert_array_equal(ours.get_last_lr(), np.asarray(seen[epoch], F32).tolist())
+
+
+def test_warm_restarts_jump_is_exact_at_cycle_boundaries_where_braintools_floors_a_float_log():
+    bt = braintools_optim()
+    epochs = np.arange(400)
+    for t_0, t_mult in ((3, 2), (1, 3), (5, 1)):
+        expected = np.asarray([sgdr_reference(int(e), t_0, t_mult) for e in epochs])
+        for array in (epochs, jnp.asarray(epochs)):  # numpy on the host, JAX (as under jit)
+            t_cur, t_i = cycle_position(array, t_0, t_mult)
+            np.testing.assert_array_equal(np.stack([t_cur, t_i], -1), expected)
+    ours = CosineAnnealingWarmRestarts(base_lr=1.0, T_0=3, T_mult=2)
+    for epoch in (44, 45, 93, 2):
+        ours.step(epoch)
+        assert (int(ours.T_cur), int(ours.T_i)) == sgdr_reference(epoch, 3, 2)
+    theirs = bt.CosineAnnealingWarmRestarts(base_lr=1.0, T_0=3, T_mult=2)
+    theirs.step(45)  # 45 = 3 + 6 + 12 + 24: a restart
+    assert sgdr_reference(45, 3, 2) == (0, 48)
+    assert float(theirs.T_cur.value) == 0.0  # braintools agrees here; the walk is the reference
+
+
+def test_warm_restarts_started_at_last_epoch_is_at_that_steps_cycle_position_unlike_braintools():
+    """The docstring: ``last_epoch`` is where the schedule resumes; braintools restarts at 0."""
+    bt = braintools_optim()
+    ours = CosineAnnealingWarmRestarts(base_lr=1.0, T_0=10, last_epoch=5)
+    theirs = bt.CosineAnnealingWarmRestarts(base_lr=1.0, T_0=10, last_epoch=5)
+    assert ours.get_last_lr() == pytest.approx([0.5])  # (1 + cos(pi * 5 / 10)) / 2
+    assert floats(theirs.get_last_lr()) == pytest.approx([1.0])  # braintools: T_cur = 0
+    assert int(ours.T_cur) == 5 and int(theirs.T_cur.value) == 0
+
+
+# --------------------------------------------------------------------------- plateau
+PLATEAU_CONFIGS = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["min", "max"]),
+        "factor": st.sampled_from([0.1, 0.5, 0.75, 0.0]),
+        "patience": st.integers(0, 3),
+        "threshold": st.sampled_from([0.0, 1e-4, 0.05]),
+        "threshold_mode": st.sampled_from(["rel", "abs"]),
+        "cooldown": st.integers(0, 2),
+        "min_lr": st.sampled_from([0.0, 0.01]),
+    }
+)
+
+
+@settings(max_examples=15)  # each configuration compiles its own step
+@given(
+    config=PLATEAU_CONFIGS,
+    metrics=st.lists(st.integers(0, 6).map(float), min_size=5, max_size=25),
+    base=st.lists(st.sampled_from([0.1, 1.0, 0.02]), min_size=1, max_size=2),
+)
+def test_plateau_equals_braintools_and_the_docstrings_rule(config, metrics, base):
+    bt = braintools_optim()
+    ours = ReduceLROnPlateau(base_lr=base, eps=0.0, **config)
+    theirs = bt.ReduceLROnPlateau(base_lr=base, eps=0.0, **config)
+    hand = plateau_reference(metrics, base, eps=0.0, **config)
+    for metric, expected in zip(metrics, hand):
+        ours.step(metric)
+        theirs.step(metric)
+        np.testing.assert_array_equal(ours.get_last_lr(), floats(theirs.get_last_lr()))
+        np.testing.assert_allclose(ours.get_last_lr(), expected, rtol=1e-6)
+        assert float(ours.best) == float(theirs.best.value)
+        assert int(ours.num_bad_epochs) == int(theirs.num_bad_epochs.value)
+        assert int(ours.cooldown_counter) == int(theirs.cooldown_counter.value)
+    assert ours.last_epoch.value == int(theirs.last_epoch.value) == len(metrics)
+
+
+def test_plateau_eps_skips_a_cut_smaller_than_eps_as_documented_braintools_cuts_anyway():
+    bt = braintools_optim()
+    ours = ReduceLROnPlateau(base_lr=4e-8, factor=0.5, patience=0, eps=1e-7)
+    theirs = bt.ReduceLROnPlateau(base_lr=4e-8, factor=0.5, patience=0, eps=1e-7)
+    for metric in (1.0, 1.0):
+        ours.step(metric)
+        theirs.step(metric)
+    assert ours.get_last_lr() == [float(F32(4e-8))]  # a cut of 2e-8 < eps: skipped
+    assert floats(theirs.get_last_lr()) == [float(F32(2e-8))]
+
+
+def test_plateau_override_is_its_state_and_later_cuts_start_from_it_as_in_braintools():
+    bt = braintools_optim()
+    ours = ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=0)
+    theirs = bt.ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=0)
+    ours.current_lrs.value = [0.4]
+    theirs.current_lrs.value = [0.4]
+    for metric in (1.0, 1.0, 2.0):
+        ours.step(metric)
+        theirs.step(metric)
+        np.testing.assert_allclose(ours.get_last_lr(), floats(theirs.get_last_lr()), rtol=1e-7)
+    assert ours.get_last_lr() == pytest.approx([0.1])
+
+
+# --------------------------------------------------------------------------- checkpoints
+def run_plateau(s, metrics):
+    for m in metrics:
+        s.step(m)
+
+
+@pytest.mark.parametrize("kind", ["plateau", "warm"])
+def test_checkpoints_move_both_ways_with_braintools(kind):
+    bt = braintools_optim()
+    metrics = [3.0, 2.0, 2.5, 2.5, 2.5, 1.0, 1.5, 1.5]
+    if kind == "plateau":
+        kwargs = dict(base_lr=[0.1, 0.2], factor=0.5, patience=1, cooldown=1)
+        ours, theirs = ReduceLROnPlateau(**kwargs), bt.ReduceLROnPlateau(**kwargs)
+        run_plateau(ours, metrics)
+        run_plateau(theirs, metrics)
+    else:
+        kwargs = dict(base_lr=[0.1, 0.2], T_0=2, T_mult=2, eta_min=0.01)
+        ours, theirs = (
+            CosineAnnealingWarmRestarts(**kwargs),
+            bt.CosineAnnealingWarmRestarts(**kwargs),
+        )
+        for _ in range(9):
+            ours.step()
+            theirs.step()
+    saved = ours.state_dict()
+    json.dumps(saved)  # plain data
+    assert set(saved) == set(theirs.state_dict())
+    into_theirs = (bt.ReduceLROnPlateau if kind == "plateau" else bt.CosineAnnealingWarmRestarts)(
+        **kwargs
+    )
+    into_theirs.load_state_dict(saved)
+    into_ours = type(ours)(**kwargs)
+    into_ours.load_state_dict(theirs.state_dict())
+    for a, b in ((ours, into_theirs), (into_ours, theirs)):
+        for _ in range(4):
+            np.testing.assert_allclose(a.get_last_lr(), floats(b.get_last_lr()), rtol=1e-6)
+            if kind == "plateau":
+                a.step(2.0)
+                b.step(2.0)
+            else:
+                a.step()
+                b.step()
+
+
+# --------------------------------------------------------------------------- compiled
+def setup(make):
+    w = brainstate.ParamState(jnp.ones(3))
+    scheduler = make()
+    optimizer = Adam(lr=scheduler).register_trainable_weights({"w": w})
+    return scheduler, optimizer, w
+
+
+def warmup_then_plateau():
+    return SequentialLR(
+        [
+            LinearLR(base_lr=0.1, start_factor=0.25, total_iters=3),
+            ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=1),
+        ],
+        milestones=[3],
+    )
+
+
+def chained_plateau():
+    return ChainedScheduler(
+        [ExponentialLR(base_lr=0.1, gamma=0.95), ReduceLROnPlateau(base_lr=0.1, patience=0)]
+    )
+
+
+MAKERS = {
+    "plateau": lambda: ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=1, cooldown=1),
+    "warm": lambda: CosineAnnealingWarmRestarts(base_lr=0.1, T_0=3, T_mult=2, eta_min=0.01),
+    "warmup_then_plateau": warmup_then_plateau,
+    "chained_plateau": chained_plateau,
+}
+METRICS = [3.0, 2.0, 2.5, 2.5, 2.5, 1.0, 1.5, 1.5, 1.5, 1.5, 0.5, 0.7, 0.7, 0.7]
+
+
+def step_scheduler(s, metric):
+    if isinstance(s, ReduceLROnPlateau):
+        s.step(metric)
+    elif isinstance(s, (SequentialLR, ChainedScheduler)):
+        s.step(metric=metric)
+    else:
+        s.step()
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_jit_and_for_loop_trace_once_with_a_traced_metric_and_equal_the_eager_run(kind):
+    s_eager, o_eager, w_eager = setup(MAKERS[kind])
+    eager_lrs = []
+    for k, metric in enumerate(METRICS):
+        eager_lrs.append(np.asarray(s_eager.current_lrs.value))
+        o_eager.step({"w": jnp.sin(jnp.arange(3.0) + k)})
+        step_scheduler(s_eager, metric)
+
+    s_jit, o_jit, w_jit = setup(MAKERS[kind])
+    traces = []
+
+    @brainstate.transform.jit
+    def train_step(k, metric):
+        traces.append(1)
+        lrs = s_jit.current_lrs.value
+        o_jit.step({"w": jnp.sin(jnp.arange(3.0) + k)})
+        step_scheduler(s_jit, metric)
+        return lrs
+
+    jit_lrs = [
+        np.asarray(train_step(jnp.asarray(float(k)), jnp.asarray(m)))
+        for k, m in enumerate(METRICS[:2])
+    ]
+    with count_compilations() as compiled:
+        for k, m in list(enumerate(METRICS))[2:]:
+            jit_lrs.append(np.asarray(train_step(jnp.asarray(float(k)), jnp.asarray(m))))
+    assert len(traces) == 1 and compiled == []
+    np.testing.assert_array_equal(np.stack(jit_lrs), np.stack(eager_lrs))
+    np.testing.assert_allclose(np.asarray(w_jit.value), np.asarray(w_eager.value), rtol=1e-6)
+    assert s_jit.state_dict() == s_eager.state_dict()
+
+    s_loop, o_loop, w_loop = setup(MAKERS[kind])
+    loop_traces = []
+
+    def body(k, metric):
+        loop_traces.append(1)
+        lrs = s_loop.current_lrs.value
+        o_loop.step({"w": jnp.sin(jnp.arange(3.0) + k)})
+        step_scheduler(s_loop, metric)
+        return lrs
+
+    loop_lrs = brainstate.transform.for_loop(
+        body, jnp.arange(len(METRICS), dtype=jnp.float32), jnp.asarray(METRICS)
+    )
+    assert len(loop_traces) == 1
+    np.testing.assert_array_equal(np.asarray(loop_lrs), np.stack(eager_lrs))
+    np.testing.assert_allclose(np.asarray(w_loop.value), np.asarray(w_eager.value), rtol=1e-6)
+    assert s_loop.state_dict() == s_eager.state_dict()
+
+
+def test_the_update_applies_the_plateaus_learning_rate():
+    s = ReduceLROnPlateau(base_lr=0.5, factor=0.5, patience=0)
+    w = brainstate.ParamState(jnp.zeros(2))
+    optimizer = SGD(lr=s).register_trainable_weights({"w": w})
+    for metric in (1.0, 2.0, 3.0):
+        w.value = jnp.zeros(2)
+        reported = optimizer.current_lr
+        optimizer.step({"w": jnp.ones(2)})
+        assert float(-w.value[0]) == float(reported)
+        s.step(metric)
+    assert float(optimizer.current_lr) == 0.125
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(mode="mean"), "mode"),
+        (dict(threshold_mode="relative"), "threshold_mode"),
+        (dict(factor=1.0), "factor"),
+        (dict(factor=-0.5), "factor"),
+        (dict(patience=-1), "patience"),
+        (dict(cooldown=1.5), "cooldown"),
+        (dict(min_lr=-0.1), "min_lr"),
+        (dict(threshold=-1e-4), "threshold"),
+        (dict(base_lr=-0.1), "base_lr"),
+        (dict(eps=-1.0), "eps"),
+    ],
+)
+def test_plateau_bad_arguments_are_named(kwargs, name):
+    with pytest.raises((TypeError, ValueError)) as error:
+        ReduceLROnPlateau(**kwargs)
+    assert_names(str(error.value), name, list(kwargs.values())[0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(T_0=0), "T_0"),
+        (dict(T_mult=0), "T_mult"),
+        (dict(eta_min=-1e-3), "eta_min"),
+        (dict(T_0=2.5), "T_0"),
+    ],
+)
+def test_warm_restarts_bad_arguments_are_named(kwargs, name):
+    with pytest.raises((TypeError, ValueError)) as error:
+        CosineAnnealingWarmRestarts(**kwargs)
+    assert_names(str(error.value), name, list(kwargs.values())[0])
+
+
+@pytest.mark.parametrize(
+    "metric", [float("nan"), float("inf"), jnp.asarray(jnp.nan), "low", None, [1.0, 2.0]]
+)
+def test_a_bad_metric_is_refused_and_changes_nothing(metric):
+    s = ReduceLROnPlateau(base_lr=0.1, patience=0)
+    s.step(1.0)
+    before = s.state_dict()
+    with pytest.raises((TypeError, ValueError)) as error:
+        s.step(metric)
+    assert "metric" in str(error.value)
+    assert s.state_dict() == before
+
+
+def test_a_plateau_has_no_value_at_a_step_alone():
+    with pytest.raises(TypeError, match="ReduceLROnPlateau.*metric"):
+        ReduceLROnPlateau(base_lr=0.1).lr_at([0, 1])
+
+
+def test_a_composite_over_a_plateau_needs_the_metric():
+    s = warmup_then_plateau()
+    for _ in range(2):
+        s.step()  # the warmup consumes no metric
+    with pytest.raises(TypeError, match="metric"):
+        s.step()  # step 3 is the plateau's first
+    assert s.last_epoch.value == 2 and s.schedulers[1].last_epoch.value == 0
+    s.step(metric=1.0)
+    assert s.last_epoch.value == 3
