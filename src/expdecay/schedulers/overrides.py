@@ -47,23 +47,18 @@ def no_override() -> jax.Array:
     return tag
 
 
-def overridden(tag: Any, epoch: Any) -> Any:
-    """Whether an override with ``tag`` applies at ``epoch``: the one rule, eager or traced.
+def apply_override(epoch: Any, overrides: Any, values: jax.Array) -> jax.Array:
+    """Pure: ``values``, or the overriding learning rates where they apply (``tag == epoch``)."""
+    _, current, tag = overrides
+    return jnp.where(tag == epoch, current, values)
 
-    Eagerly (concrete values) a Python ``bool``, decided without a device read
-    for the shared "no override" tag; traced, a boolean array.
-    """
-    if is_tracer(tag) or is_tracer(epoch):
-        return tag == epoch
+
+def overridden(tag: Any, epoch: Any) -> bool:
+    """Eagerly: whether an override with ``tag`` applies at ``epoch`` (:func:`apply_override`'s
+    rule on concrete values, decided without a device read for the shared "no override" tag)."""
     if id(tag) in _TAG_IDS:
         return False
     return int(tag) == int(epoch)
-
-
-def apply_override(epoch: Any, overrides: Any, values: jax.Array) -> jax.Array:
-    """Pure: ``values``, or the overriding learning rates where they apply at ``epoch``."""
-    _, current, tag = overrides
-    return jnp.where(tag == epoch, current, values)
 
 
 class Overrides:
@@ -105,7 +100,9 @@ class Overrides:
     def read(self, epoch: Any) -> Optional[np.ndarray]:
         """Eagerly: the overriding learning rates (numpy) if one applies at ``epoch``, else None."""
         _, current, tag = self.state.value
-        return np.asarray(current) if overridden(tag, epoch) else None
+        if id(tag) in _TAG_IDS or int(tag) != int(epoch):
+            return None
+        return np.asarray(current)
 
     def cleared(self) -> tuple:
         """The state's value with no override in effect (for the learning rates without one)."""

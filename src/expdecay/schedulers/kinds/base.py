@@ -15,14 +15,14 @@ to it. The interface (:class:`Kind`):
   are what a state machine consumes (a metric), ignored by the others;
   ``step_where(active, epoch, inputs)``: the same under a traced condition,
   with selects (what a composite uses under ``jit``);
-* ``position()`` and ``block_key()``: eagerly, for a composite's host block,
-  the step whose closed-form value the learning rates are now, and what that
-  closed form reads (``None`` for either: no block).
+* ``block_entry()``: eagerly, for a composite's host block, the step whose
+  closed-form value the learning rates are now and what that closed form
+  reads (``None``: no block).
 """
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import jax
 import jax.numpy as jnp
@@ -78,10 +78,13 @@ class Kind:
     def step_where(self, active: Any, epoch: Any, inputs: tuple = ()) -> None:
         raise NotImplementedError
 
-    def position(self) -> Optional[int]:
-        return None
+    def block_entry(self) -> Optional[Tuple[int, tuple]]:
+        """Eagerly, for a composite's host block: ``(position, key)``, or ``None``.
 
-    def block_key(self) -> Optional[tuple]:
+        ``position`` is the step whose closed-form value the learning rates are
+        now, ``key`` identifies what that closed form reads (by identity); ``None``
+        while an override applies, or for a kind without a closed form.
+        """
         return None
 
 

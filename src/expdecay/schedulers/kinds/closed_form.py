@@ -9,14 +9,15 @@ block (:mod:`..host_block`): the next 256 steps in one dispatch.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Optional, Sequence
+from typing import Any, Callable, Hashable, Optional, Sequence, Tuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ..host_block import HostBlock
-from ..overrides import apply_override
+from ...validation import is_tracer
+from ..overrides import apply_override, overridden
 from ..protocol import LRFunction
 from .base import CountedKind
 
@@ -67,23 +68,16 @@ class ClosedFormKind(CountedKind):
         return self.epoch.value, self.overrides.state.value
 
     def read(self):
-        epoch, overrides = state = self.state()
-        if self.traced():
-            return self.fn(state)
-        current = self.eager_override()
-        if current is not None:
-            return current
+        epoch, overrides = self.epoch.value, self.overrides.state.value
+        if is_tracer(epoch) or is_tracer(overrides[2]):
+            return self.fn((epoch, overrides))
+        if overridden(overrides[2], epoch):
+            return np.asarray(overrides[1])
         return self._block.value((id(overrides[0]),), int(epoch), self.state, self.fn.at)
 
     def at(self, steps):
         return self.fn.at(self.state(), steps)
 
-    def position(self) -> Optional[int]:
-        return None if self.eager_override() is not None else int(self.epoch.value)
-
-    def block_key(self) -> tuple:
-        return (id(self.overrides.base),)
-
-    def values_at(self, steps: np.ndarray) -> np.ndarray:
-        """Eagerly, the closed form at ``steps`` (numpy)."""
-        return np.asarray(self.at(steps))
+    def block_entry(self) -> Optional[Tuple[int, tuple]]:
+        epoch, (base, _, tag) = self.epoch.value, self.overrides.state.value
+        return None if overridden(tag, epoch) else (int(epoch), (id(base),))

@@ -33,7 +33,7 @@ import numpy as np
 
 from ...validation import check_epoch, float_dtype, is_tracer, next_step
 from ..host_block import HostBlock
-from ..overrides import apply_override
+from ..overrides import apply_override, overridden
 from ..protocol import LRFunction
 from .base import CountedKind
 
@@ -54,7 +54,9 @@ def active_child(milestones: Sequence[int], epoch: Any) -> Any:
     An ``int`` for a Python integer (``bisect_right``); an integer array, of
     the epochs' shape, for a numpy or JAX array (traced or not).
     """
-    if isinstance(epoch, (int, np.integer)):
+    if type(epoch) is int:  # the eager case, on every step and read
+        return bisect.bisect_right(milestones, epoch)
+    if isinstance(epoch, np.integer):
         return bisect.bisect_right(milestones, int(epoch))
     xp = np if isinstance(epoch, np.ndarray) else jnp
     epoch = xp.asarray(epoch)
@@ -208,19 +210,21 @@ class CompositeKind(CountedKind):
         return self.fn((epoch, self.overrides.cleared(), kids))
 
     def read(self):
-        if self.traced():
+        epoch, overrides = self.epoch.value, self.overrides.state.value
+        if is_tracer(epoch) or is_tracer(overrides[2]):
             return self.fn(self.state())
-        current = self.eager_override()
-        if current is not None:
-            return current
-        position = self._children_position()
-        key = None if position is None else self.block_key()
-        if key is None:
+        if overridden(overrides[2], epoch):
+            return np.asarray(overrides[1])
+        entry = self._entry(int(epoch)) if self.fn.closed_form else None
+        if entry is None:
             return self.combine_reads()
-        return self._block.value(key, position, self.state, self.fn.at)
+        return self._block.value(entry[1], entry[0], self.state, self.fn.at)
 
-    def position(self) -> Optional[int]:
-        return None if self.eager_override() is not None else self._children_position()
+    def block_entry(self) -> Optional[Tuple[int, tuple]]:
+        epoch, (_, _, tag) = self.epoch.value, self.overrides.state.value
+        if overridden(tag, epoch) or not self.fn.closed_form:
+            return None
+        return self._entry(int(epoch))
 
     def at(self, steps):
         values = self.fn.at(self.state(), steps)
@@ -231,7 +235,8 @@ class CompositeKind(CountedKind):
             inputs = child.kind.check_inputs(inputs)
         return inputs
 
-    def _children_position(self) -> Optional[int]:
+    def _entry(self, epoch: int) -> Optional[Tuple[int, tuple]]:
+        """``(epoch, key)`` while the children are where stepping the composite puts them."""
         raise NotImplementedError
 
     def combine_reads(self) -> np.ndarray:
@@ -263,16 +268,20 @@ class SequentialKind(CompositeKind):
         return active_child(self.milestones, self.epoch.value)
 
     def step(self, epoch: Any = None, inputs: tuple = ()) -> None:
-        target = next_step("last_epoch", self.epoch.value) if epoch is None else epoch
-        target = check_epoch("epoch", target)
+        if epoch is None:
+            target = next_step("last_epoch", self.epoch.value)
+        else:
+            target = check_epoch("epoch", epoch)
         if is_tracer(target):
-            self.advance_counter(epoch)
+            self.advance_counter(target if epoch is not None else None)
             self._step_active(True, target, inputs)
             return
         i = active_child(self.milestones, target)
         child = self.children[i]
         inputs = child.kind.check_inputs(inputs)  # before anything changes
-        self.advance_counter(epoch)
+        if epoch is not None:
+            self.overrides.clear()
+        self.epoch.value = target
         child.advance(target - self.offsets[i], inputs)
 
     def step_where(self, active: Any, epoch: Any, inputs: tuple = ()) -> None:
@@ -285,20 +294,14 @@ class SequentialKind(CompositeKind):
         for i, child in enumerate(self.children):
             child.step_where(jnp.logical_and(active, index == i), epoch - self.offsets[i], inputs)
 
-    def _children_position(self) -> Optional[int]:
-        epoch = int(self.epoch.value)
+    def _entry(self, epoch: int) -> Optional[Tuple[int, tuple]]:
+        # the active child's key alone: crossing a milestone changes the key, so a block
+        # computed in one phase is recomputed in the next, from the next child's state then
         i = active_child(self.milestones, epoch)
-        child = self.children[i].kind.position()
-        return epoch if child == epoch - self.offsets[i] else None
-
-    def block_key(self) -> Optional[tuple]:
-        # the active child's alone: crossing a milestone changes the key, so a block computed
-        # in one phase is recomputed in the next, from the next child's state then
-        if not self.fn.closed_form:
+        child = self.children[i].kind.block_entry()
+        if child is None or child[0] != epoch - self.offsets[i]:
             return None
-        i = active_child(self.milestones, int(self.epoch.value))
-        key = self.children[i].kind.block_key()
-        return None if key is None else (i, key)
+        return epoch, (i, child[1])
 
     def combine_reads(self) -> np.ndarray:
         return self.children[self.active()].read_lrs()
@@ -335,15 +338,13 @@ class ChainKind(CompositeKind):
         for child in self.children:
             child.step_where(active, epoch, inputs)
 
-    def _children_position(self) -> Optional[int]:
-        positions = {child.kind.position() for child in self.children}
-        return positions.pop() if len(positions) == 1 else None
-
-    def block_key(self) -> Optional[tuple]:
-        if not self.fn.closed_form:
+    def _entry(self, epoch: int) -> Optional[Tuple[int, tuple]]:
+        # the children's common position (step() advances them together); the own epoch
+        # does not enter the value
+        entries = [child.kind.block_entry() for child in self.children]
+        if None in entries or len({e[0] for e in entries}) != 1:
             return None
-        keys = tuple(child.kind.block_key() for child in self.children)
-        return None if None in keys else (id(self.overrides.base),) + keys
+        return entries[0][0], (id(self.overrides.base),) + tuple(e[1] for e in entries)
 
     def _product(self, values: Sequence[np.ndarray]) -> np.ndarray:
         dtype = float_dtype()
