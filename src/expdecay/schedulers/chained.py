@@ -29,6 +29,9 @@ class ChainedScheduler(CompositeScheduler):
                \frac{\text{child lr}}{\text{child base\_lr}}
 
     (a child whose base learning rate is 0 contributes a factor 0).
+
+    Args:
+      schedulers: the children, expdecay schedulers of any kind with the same number of groups.
     Assigning ``last_epoch`` sets the composite's own counter only. Its own
     counter does not enter the learning rate: :meth:`lr_at` is indexed by
     its children's step (``lr_at([s])`` is the learning rate with every

@@ -25,6 +25,12 @@ LRs = Union[float, Sequence[float]]
 class ConstantLR(LRScheduler):
     r"""``base_lr * factor`` for the first ``total_iters`` steps, then ``base_lr``.
 
+    Args:
+      base_lr: the learning rate after ``total_iters`` steps (one per group, or one for all).
+      factor: the multiplier before ``total_iters``, ``>= 0``.
+      total_iters: the steps the factor applies for, ``>= 0``.
+      last_epoch: the step to start at.
+
     >>> from expdecay import ConstantLR
     >>> ConstantLR(base_lr=1.0, factor=0.5, total_iters=2).lr_at(range(4))[:, 0].tolist()
     [0.5, 0.5, 1.0, 1.0]

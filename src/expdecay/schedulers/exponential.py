@@ -74,6 +74,15 @@ class ExponentialDecayLR(_Exponential):
     clipped by ``end_value`` (a lower bound when ``decay_rate < 1``, an upper
     bound when ``decay_rate > 1``).
 
+    Args:
+      base_lr: the learning rate at step 0 (one per parameter group, or one for all), ``>= 0``.
+      decay_steps: the steps over which the rate is multiplied by ``decay_rate``, ``>= 1``.
+      decay_rate: the factor per ``decay_steps``, ``> 0`` (``> 1`` grows).
+      transition_begin: the steps the rate is held at ``base_lr`` before decaying, ``>= 0``.
+      staircase: decay in whole steps of ``decay_steps`` (integer division) instead of smoothly.
+      end_value: the bound the rate never crosses, or ``None``.
+      last_epoch: the step to start at.
+
     >>> from expdecay import ExponentialDecayLR
     >>> scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, staircase=True)
     >>> for step in [0, 500, 1000, 1500, 2000]:
@@ -131,6 +140,11 @@ class ExponentialDecayLR(_Exponential):
 class ExponentialLR(_Exponential):
     r"""``base_lr * gamma ** epoch``: exponential decay with ``decay_steps=1``.
 
+    Args:
+      base_lr: the learning rate at step 0 (one per group, or one for all), ``>= 0``.
+      gamma: the factor per step, ``> 0``.
+      last_epoch: the step to start at.
+
     >>> from expdecay import ExponentialLR
     >>> lrs = ExponentialLR(base_lr=0.1, gamma=0.5).lr_at([0, 1, 2, 3])[:, 0].tolist()
     >>> [round(lr, 6) for lr in lrs]
@@ -153,6 +167,12 @@ class ExponentialLR(_Exponential):
 
 class StepLR(_Exponential):
     r"""``base_lr * gamma ** (epoch // step_size)``: staircase decay with ``decay_steps=step_size``.
+
+    Args:
+      base_lr: the learning rate at step 0 (one per group, or one for all), ``>= 0``.
+      step_size: the steps between two cuts, ``>= 1``.
+      gamma: the factor of each cut, ``> 0``.
+      last_epoch: the step to start at.
 
     >>> from expdecay import StepLR
     >>> StepLR(base_lr=1.0, step_size=2, gamma=0.5).lr_at(range(6))[:, 0].tolist()
@@ -180,6 +200,13 @@ class StepLR(_Exponential):
 
 class MultiStepLR(LRScheduler):
     r"""``base_lr * gamma ** (number of milestones <= epoch)``.
+
+    Args:
+      base_lr: the learning rate at step 0 (one per group, or one for all), ``>= 0``.
+      milestones: the steps at which the rate is multiplied by ``gamma`` (non-negative integers,
+        sorted here).
+      gamma: the factor of each cut, ``> 0``.
+      last_epoch: the step to start at.
 
     >>> from expdecay import MultiStepLR
     >>> MultiStepLR(base_lr=1.0, milestones=[2, 4], gamma=0.5).lr_at(range(6))[:, 0].tolist()

@@ -26,6 +26,12 @@ class SequentialLR(CompositeScheduler):
     ``milestones`` are ``len(schedulers) - 1`` strictly increasing
     non-negative integers. ``step(epoch)`` accepts a traced epoch.
 
+    Args:
+      schedulers: the children, expdecay schedulers of any kind with the same number of groups.
+      milestones: the steps at which the next child takes over, ``len(schedulers) - 1``
+        strictly increasing non-negative integers.
+      last_epoch: the step to start at.
+
     >>> from expdecay import ExponentialDecayLR, LinearLR, SequentialLR
     >>> warmup = LinearLR(base_lr=0.1, start_factor=0.25, total_iters=3)
     >>> decay = ExponentialDecayLR(base_lr=0.1, decay_steps=1, decay_rate=0.5)

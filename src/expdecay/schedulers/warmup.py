@@ -33,8 +33,14 @@ class LinearLR(LRScheduler):
                \cdot \operatorname{clip}\bigl(\tfrac{\text{epoch}}{\text{total\_iters}},
                0, 1\bigr)\Bigr)
 
-    and ``base_lr * end_factor`` when ``total_iters == 0``. The factors are
-    finite and non-negative; ``total_iters`` is a non-negative integer.
+    and ``base_lr * end_factor`` when ``total_iters == 0``.
+
+    Args:
+      base_lr: the learning rate the factors multiply (one per group, or one for all), ``>= 0``.
+      start_factor: the factor at step 0, ``>= 0``.
+      end_factor: the factor from ``total_iters`` on, ``>= 0``.
+      total_iters: the steps of the ramp, ``>= 0``.
+      last_epoch: the step to start at.
 
     >>> from expdecay import LinearLR
     >>> scheduler = LinearLR(base_lr=0.1, start_factor=0.5, end_factor=1.0, total_iters=4)
@@ -93,8 +99,13 @@ class WarmupScheduler(LRScheduler):
         \eta = \text{start} + (\text{base\_lr} - \text{start})
                \cdot \min\bigl(\tfrac{\text{epoch}}{\text{warmup\_epochs}}, 1\bigr)
 
-    and ``base_lr`` when ``warmup_epochs == 0``. ``warmup_start_lr`` is a
-    finite learning rate ``>= 0``; ``warmup_epochs`` a non-negative integer.
+    and ``base_lr`` when ``warmup_epochs == 0``.
+
+    Args:
+      base_lr: the learning rate reached after the warmup (one per group, or one for all).
+      warmup_epochs: the steps of the ramp, ``>= 0``.
+      warmup_start_lr: the learning rate at step 0, ``>= 0``.
+      last_epoch: the step to start at.
 
     >>> from expdecay import WarmupScheduler
     >>> scheduler = WarmupScheduler(base_lr=0.1, warmup_epochs=4, warmup_start_lr=0.02)
