@@ -7,6 +7,7 @@
 from .base import LRScheduler
 from .chained import ChainedScheduler
 from .composite import NotASchedulerError, SequentialLR
+from .cyclic import CyclicLR, OneCycleLR
 from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
 from .limits import EndValueWarning, LearningRateOverflowWarning
 from .piecewise import ConstantLR, MultiStepLR
@@ -28,4 +29,6 @@ __all__ = [
     "NotASchedulerError",
     "LearningRateOverflowWarning",
     "EndValueWarning",
+    "CyclicLR",
+    "OneCycleLR",
 ]
