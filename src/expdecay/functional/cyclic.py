@@ -77,5 +77,7 @@ def cyclic_values(
         scale = exponential_values(count, jnp.ones((), dtype), gamma, 1, 0)
     else:
         scale = jnp.broadcast_to(jnp.asarray(scale, dtype), count.shape)
-    factor = _outer(_triangle(count, step_size_up, step_size_down), init)
-    return init + height * _outer(scale, init) * factor
+    # scale * triangle per count first, then one product per group: XLA reassociates a chain of
+    # products with broadcasts differently for one count and for many, which changed the last bit
+    wave = scale * _triangle(count, step_size_up, step_size_down)
+    return init + height * _outer(wave, init)
