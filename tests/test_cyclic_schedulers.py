@@ -296,6 +296,33 @@ def test_a_list_base_lr_with_one_max_lr_gives_one_learning_rate_per_group():
     assert both.base_lrs == [0.1, 0.1] and both.lr_at(4).tolist() == pytest.approx([1.0, 0.5])
 
 
+@pytest.mark.parametrize(
+    "make",
+    [lambda: CyclicLR(0.1, 0.5, step_size_up=3), lambda: OneCycleLR(0.4, total_steps=10)],
+)
+def test_groups_an_optimizer_adds_get_the_last_max_lr(make):
+    s = make()
+    optimizer = SGD(lr=s).register_trainable_weights({"a": brainstate.ParamState(jnp.ones(2))})
+    optimizer.add_param_group({"b": brainstate.ParamState(jnp.ones(3))})
+    assert s.num_groups == 2
+    s.step(2)
+    one = make()
+    one.step(2)
+    assert s.get_last_lr() == one.get_last_lr() * 2
+
+
+def test_the_position_in_the_cycle_is_exact_where_braintools_rounds_it_to_float32():
+    """braintools rounds epoch / step_size_up to float32 before folding it into the cycle: at
+    step 10**6 + 1 its triangle is off by 3 % of the amplitude. Here the position is an integer."""
+    bt = braintools_optim()
+    k = 10**6 + 1  # position 5 of a cycle of 6: 1/3 of the way down from the top, exactly
+    ours, theirs = CyclicLR(0.0, 1.0, step_size_up=3), bt.CyclicLR(0.0, 1.0, step_size_up=3)
+    ours.step(k)
+    theirs.step(k)
+    assert ours.get_last_lr() == [float(np.float32(1 / 3))]
+    assert float(theirs.get_last_lr()[0]) == 0.34375
+
+
 # ------------------------------------------------------------------ a Python scale_fn
 
 
