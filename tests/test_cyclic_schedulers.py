@@ -446,6 +446,36 @@ def test_compiled_reads_are_the_eager_block_bit_for_bit(s, steps):
     np.testing.assert_array_equal(np.asarray(got), expected)
 
 
+@pytest.mark.parametrize("index", [0, 3])
+def test_an_optimizer_under_jit_applies_the_eager_learning_rates(index):
+    """SGD with unit gradients: each update moves the weights by exactly the reported -lr."""
+
+    def run(compiled):
+        s = makers()[index]()
+        w1, w2 = brainstate.ParamState(jnp.zeros(3)), brainstate.ParamState(jnp.zeros(2))
+        optimizer = SGD(lr=s).register_trainable_weights({"w1": w1})
+        optimizer.add_param_group({"w2": w2})
+        traces = []
+
+        def train_step():
+            traces.append(1)
+            reported = s.current_lrs.value
+            optimizer.step({"w1": jnp.ones(3), "w2": jnp.ones(2)})
+            s.step()
+            return reported
+
+        step = brainstate.transform.jit(train_step) if compiled else train_step
+        reported = np.stack([np.asarray(step()) for _ in range(12)])
+        return reported, np.asarray([-w1.value[0], -w2.value[0]]), len(traces)
+
+    eager, moved_eager, _ = run(False)
+    jitted, moved_jit, traces = run(True)
+    assert traces == 1
+    np.testing.assert_array_equal(jitted, eager)
+    np.testing.assert_allclose(moved_jit, moved_eager, rtol=1e-6)
+    np.testing.assert_allclose(moved_eager, eager.astype(np.float64).sum(axis=0), rtol=1e-6)
+
+
 # ------------------------------------------------------------------ bad input
 
 
