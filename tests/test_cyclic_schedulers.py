@@ -262,7 +262,7 @@ def test_state_dicts_move_both_ways_through_json(make):
     np.testing.assert_allclose(fresh.get_last_lr(), floats(theirs.get_last_lr()), rtol=1e-6)
 
 
-# ------------------------------------------------------------------ braintools against its docstring
+# ------------------------------------------------------------ braintools against its docstring
 
 
 def test_step_size_down_is_the_length_of_the_descent_where_braintools_uses_step_size_up():

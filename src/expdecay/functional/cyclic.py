@@ -32,7 +32,10 @@ def cycle_numbers(count, step_size_up: int, step_size_down: int):
 
 
 def _triangle(count, up: int, down: int):
-    """``pos / up`` on the way up, ``(up + down - pos) / down`` on the way down; ``pos = count mod (up + down)``."""
+    """The triangle: ``pos / up`` going up, ``(up + down - pos) / down`` going down.
+
+    ``pos = count mod (up + down)``, an integer.
+    """
     dtype = float_dtype()
     count = jnp.asarray(count)
     total = jnp.asarray(up + down, count.dtype)

@@ -44,12 +44,12 @@ def _linear_between(start, end, pct):
 
 
 def _cosine_between(start, end, pct):
-    """optax's cosine interpolation, in its order: ``end + (start - end) / 2 * (cos(pi pct) + 1)``."""
+    """optax's cosine interpolation, in order: ``end + (start - end) / 2 * (cos(pi pct) + 1)``"""
     return end + (start - end) / 2.0 * (jnp.cos(jnp.pi * pct) + 1)
 
 
 def _interpolated(count, between, init_value, boundaries, scales):
-    """The value at one scalar ``count`` of the schedule that interpolates between accumulated scales.
+    """The value at a scalar ``count`` of the schedule interpolating between accumulated scales.
 
     The operations of optax's ``piecewise_interpolate_schedule``, in its order:
     the knot values are the cumulative product of ``init_value`` and the
@@ -89,7 +89,7 @@ def _check_onecycle(transition_steps, peak_value, div_factor, final_div_factor):
 
 
 def _boundary(name: str, pct: Any, transition_steps: int) -> tuple:
-    """``pct`` checked to be in ``[0, 1)``, and its step ``int(pct * transition_steps)`` (optax's)."""
+    """``pct`` checked to be in ``[0, 1)``, and its step ``int(pct * transition_steps)`` (optax)."""
     pct = check_real(name, pct, nonnegative=True)
     if pct >= 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {pct!r}")

@@ -48,8 +48,8 @@ def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
 
 
 class CyclicLR(LRScheduler):
-    r"""A triangle wave between ``base_lr`` and ``max_lr``: up over ``step_size_up`` steps, down over
-    ``step_size_down``.
+    r"""A triangle wave between ``base_lr`` and ``max_lr``: up over ``step_size_up`` steps, down
+    over ``step_size_down``.
 
     Same signature, defaults and attributes as ``braintools.optim.CyclicLR``
     and the values its docstring describes. With :math:`u` =
@@ -141,7 +141,7 @@ class CyclicLR(LRScheduler):
         for low, high in zip(base_lrs, max_lrs):
             if high < low:
                 raise ValueError(
-                    f"max_lr must be >= base_lr (they are the upper and lower bounds of the cycle), "
+                    f"max_lr must be >= base_lr (the upper and lower bounds of the cycle), "
                     f"got max_lr={max_lr!r} and base_lr={base_lr!r}"
                 )
         step_size_up = check_int("step_size_up", step_size_up, minimum=1)
@@ -281,7 +281,7 @@ class OneCycleLR(LRScheduler):
 
     @property
     def min_lrs(self) -> List[float]:
-        """The final learning rates, ``max_lr / final_div_factor`` per group (braintools' attribute)."""
+        """The final learning rates, ``max_lr / final_div_factor`` per group (as braintools)."""
         return [m / self.final_div_factor for m in self.max_lrs]
 
     def schedule(self, steps, base_lrs):
