@@ -6,6 +6,7 @@ import json
 import math
 
 import brainstate
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -357,6 +358,10 @@ def test_a_python_scale_fn_works_eagerly_compiled_and_in_an_optimizer():
     got = brainstate.transform.for_loop(body, jnp.arange(30))
     np.testing.assert_array_equal(np.asarray(got), np.float32(eager))
     assert len(traces) == 1
+    # braintools calls the function with a tracer under jit: an `if` on it cannot be traced
+    compiled_theirs = bt.CyclicLR(**kwargs)
+    with pytest.raises(jax.errors.TracerBoolConversionError):
+        brainstate.transform.jit(compiled_theirs.step)()
     # an optimizer applies it: SGD with unit gradients moves the weight by -lr each step
     s = CyclicLR(scale_mode="iterations", scale_fn=lambda k: 0.5 if k % 2 else 1.0, **{
         k: v for k, v in kwargs.items() if k != "scale_fn"})  # fmt: skip

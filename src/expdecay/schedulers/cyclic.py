@@ -79,7 +79,8 @@ class CyclicLR(LRScheduler):
       step_size_up: positive integer, the steps from ``base_lr`` up to ``max_lr``.
       step_size_down: positive integer, the steps back down; ``None``: ``step_size_up``.
       mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
-      gamma: finite, ``>= 0``: the amplitude factor per step in ``"exp_range"``.
+      gamma: finite, ``>= 0``: the amplitude factor per step in ``"exp_range"`` (above 1
+        the amplitude grows, as in braintools, until it overflows).
       scale_fn: ``None``, or a function of one number returning the amplitude
         scale. It is called in Python on the host with a Python float (the
         cycle, from 1) or int (the step), as braintools calls it eagerly, so
