@@ -10,9 +10,11 @@ from expdecay import (
     Adam,
     ChainedScheduler,
     ConstantLR,
+    CyclicLR,
     ExponentialDecayLR,
     LinearLR,
     MultiStepLR,
+    OneCycleLR,
     SequentialLR,
     StepLR,
     WarmupScheduler,
@@ -52,7 +54,18 @@ def nested():
     )
 
 
-MAKERS = {"sequential": sequential, "chained": chained, "nested": nested}
+def cyclic():
+    """The cyclical policies: a one-cycle warmup, then two triangle waves chained."""
+    waves = ChainedScheduler(
+        [
+            CyclicLR([0.01, 0.02], [0.1, 0.2], step_size_up=2, step_size_down=3),
+            CyclicLR([0.5, 0.5], [1.0, 1.0], step_size_up=4, mode="exp_range", gamma=0.9),
+        ]
+    )
+    return SequentialLR([OneCycleLR(max_lr=[0.2, 0.1], total_steps=6), waves], milestones=[6])
+
+
+MAKERS = {"sequential": sequential, "chained": chained, "nested": nested, "cyclic": cyclic}
 OPTIMIZERS = {"SGD": lambda s: SGD(lr=s, momentum=0.9), "Adam": lambda s: Adam(lr=s)}
 
 
@@ -158,7 +171,7 @@ def test_the_update_applies_the_reported_lr_eagerly_and_compiled(kind):
     assert float(-w1.value[0]) == 0.125
 
 
-@pytest.mark.parametrize("kind", ["sequential", "chained", "nested"])
+@pytest.mark.parametrize("kind", ["sequential", "chained", "nested", "cyclic"])
 def test_step_takes_a_traced_epoch(kind):
     compiled, eager = MAKERS[kind](), MAKERS[kind]()
     traces = []

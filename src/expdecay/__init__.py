@@ -10,8 +10,10 @@ from . import optim, schedulers
 from .checkpoint import StateDictKeyError
 from .diagnostics import count_compilations
 from .functional import (
+    cosine_onecycle_schedule,
     exponential_decay,
     join_schedules,
+    linear_onecycle_schedule,
     linear_schedule,
     warmup_exponential_decay_schedule,
 )
@@ -28,6 +30,8 @@ __all__ = [
     "linear_schedule",
     "join_schedules",
     "warmup_exponential_decay_schedule",
+    "cosine_onecycle_schedule",
+    "linear_onecycle_schedule",
     *schedulers.__all__,
     "OptimState",
     *optim.__all__,

@@ -3,11 +3,14 @@
 Nothing here reads or writes a :class:`brainstate.State`; every function is a
 pure function of arrays, the same eagerly, under ``jit``, ``vmap`` and
 ``scan``. :func:`exponential_decay`, :func:`linear_schedule`,
-:func:`join_schedules` and :func:`warmup_exponential_decay_schedule` are
+:func:`join_schedules` and :func:`warmup_exponential_decay_schedule`,
+:func:`cosine_onecycle_schedule` and :func:`linear_onecycle_schedule` are
 drop-ins for optax's functions of the same names.
 """
 
+from .cyclic import cyclic_values
 from .exponential import constant_values, exponential_decay, exponential_values, multistep_values
+from .onecycle import cosine_onecycle_schedule, linear_onecycle_schedule, onecycle_values
 from .piecewise import join_schedules, linear_schedule, warmup_exponential_decay_schedule
 
 __all__ = [
@@ -18,4 +21,8 @@ __all__ = [
     "exponential_values",
     "multistep_values",
     "constant_values",
+    "cosine_onecycle_schedule",
+    "linear_onecycle_schedule",
+    "cyclic_values",
+    "onecycle_values",
 ]

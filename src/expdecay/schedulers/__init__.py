@@ -9,6 +9,7 @@ from .base import LRScheduler
 from .chained import ChainedScheduler
 from .composite import NotASchedulerError
 from .constant import ConstantLR
+from .cyclic import CyclicLR, OneCycleLR
 from .exponential import ExponentialDecayLR, ExponentialLR, MultiStepLR, StepLR
 from .limit_warnings import EndValueWarning, LearningRateOverflowWarning
 from .plateau import ReduceLROnPlateau
@@ -34,4 +35,6 @@ __all__ = [
     "NotASchedulerError",
     "LearningRateOverflowWarning",
     "EndValueWarning",
+    "CyclicLR",
+    "OneCycleLR",
 ]
