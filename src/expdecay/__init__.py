@@ -10,9 +10,14 @@ from . import optim, schedulers
 from .checkpoint import StateDictKeyError
 from .diagnostics import count_compilations
 from .functional import (
+    cosine_decay_schedule,
     exponential_decay,
     join_schedules,
     linear_schedule,
+    piecewise_constant_schedule,
+    polynomial_schedule,
+    sgdr_schedule,
+    warmup_cosine_decay_schedule,
     warmup_exponential_decay_schedule,
 )
 from .optim import *  # noqa: F403  (the optimizer shell and table: optim.__all__)
@@ -28,6 +33,11 @@ __all__ = [
     "linear_schedule",
     "join_schedules",
     "warmup_exponential_decay_schedule",
+    "cosine_decay_schedule",
+    "warmup_cosine_decay_schedule",
+    "polynomial_schedule",
+    "piecewise_constant_schedule",
+    "sgdr_schedule",
     *schedulers.__all__,
     "OptimState",
     *optim.__all__,

@@ -77,7 +77,8 @@ def _span(init_value: Any, end_value: Any, init_name: str, end_name: str) -> tup
     init, end = np.asarray(init_value, np.float64), np.asarray(end_value, np.float64)
     if init.ndim == end.ndim == 1 and init.shape != end.shape:
         raise ValueError(
-            f"{init_name} and {end_name} must have the same length (one value per parameter group), "
+            f"{init_name} and {end_name} must have the same length "
+            f"(one value per parameter group), "
             f"got {init_name}={list(init_value)!r} and {end_name}={list(end_value)!r}"
         )
     init, end = np.broadcast_arrays(init, end)

@@ -7,9 +7,12 @@
 from .base import LRScheduler
 from .chained import ChainedScheduler
 from .composite import NotASchedulerError, SequentialLR
+from .cosine import CosineAnnealingLR, WarmupCosineSchedule
 from .exponential import ExponentialDecayLR, ExponentialLR, StepLR
 from .limits import EndValueWarning, LearningRateOverflowWarning
 from .piecewise import ConstantLR, MultiStepLR
+from .piecewise_constant import PiecewiseConstantSchedule
+from .polynomial import PolynomialLR
 from .protocol import LRFunction
 from .warmup import LinearLR, WarmupScheduler
 
@@ -23,6 +26,10 @@ __all__ = [
     "ConstantLR",
     "LinearLR",
     "WarmupScheduler",
+    "CosineAnnealingLR",
+    "PolynomialLR",
+    "WarmupCosineSchedule",
+    "PiecewiseConstantSchedule",
     "SequentialLR",
     "ChainedScheduler",
     "NotASchedulerError",
