@@ -244,6 +244,11 @@ def warmup_cosine_decay_schedule(
         alpha = 0.0 if peak == 0.0 else end / peak
     else:
         alpha = np.where(peak == 0.0, 0.0, end / np.where(peak == 0.0, 1.0, peak))
+    if not np.all(np.abs(alpha) <= np.finfo(float_dtype()).max):
+        raise ValueError(
+            f"end_value / peak_value must be finite in {np.dtype(float_dtype()).name} (optax's "
+            f"values would be NaN), got end_value={end_value!r} and peak_value={peak_value!r}"
+        )
     decay = cosine_decay_schedule(peak, decay_steps - warmup_steps, alpha, exponent)
     # optax's linear_schedule holds init_value for warmup_steps=0 (reached only at counts < 0)
     warmup = linear_schedule(init, peak, warmup_steps) if warmup_steps else _held(init)
