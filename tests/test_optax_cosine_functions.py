@@ -46,7 +46,7 @@ cosine_configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(cfg=cosine_configs, data=st.data())
 def test_cosine_decay_bitwise_equal_to_optax(cfg, data):
     ours, ref = cosine_decay_schedule(**cfg), optax.cosine_decay_schedule(**cfg)
@@ -97,7 +97,7 @@ def warmup_cosine_configs(draw):
     }
 
 
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(cfg=warmup_cosine_configs(), data=st.data())
 def test_warmup_cosine_decay_bitwise_equal_to_optax(cfg, data):
     ours = warmup_cosine_decay_schedule(**cfg)
@@ -140,7 +140,7 @@ polynomial_configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(cfg=polynomial_configs, data=st.data())
 def test_polynomial_schedule_bitwise_equal_to_optax(cfg, data):
     ours, ref = polynomial_schedule(**cfg), optax.polynomial_schedule(**cfg)
@@ -174,7 +174,7 @@ def piecewise_configs(draw):
     return {"init_value": draw(lr_values), "boundaries_and_scales": dict(zip(steps, scales))}
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(cfg=piecewise_configs(), data=st.data())
 def test_piecewise_constant_bitwise_equal_to_optax(cfg, data):
     ours = piecewise_constant_schedule(**cfg)
