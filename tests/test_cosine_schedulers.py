@@ -336,3 +336,21 @@ def test_what_braintools_accepts_and_expdecay_refuses():
     assert 0.0 < float(fractional.get_last_lr()[0]) < 0.1
     with pytest.raises(ValueError, match="T_max"):
         CosineAnnealingLR(base_lr=0.1, T_max=2.5)
+
+
+def test_the_migration_guide_maps_these_names():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "migration.md").read_text("utf-8")
+    for name in (
+        "CosineAnnealingLR",
+        "PolynomialLR",
+        "WarmupCosineSchedule",
+        "PiecewiseConstantSchedule",
+        "cosine_decay_schedule",
+        "warmup_cosine_decay_schedule",
+        "polynomial_schedule",
+        "piecewise_constant_schedule",
+        "sgdr_schedule",
+    ):
+        assert f"~expdecay.{name}" in text or f"expdecay.{name}" in text, name
