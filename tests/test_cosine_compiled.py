@@ -17,6 +17,7 @@ from expdecay import (
     SequentialLR,
     WarmupCosineSchedule,
 )
+import test_composite_compiled as composite_tests
 from test_composite_compiled import grads_at, setup
 
 BASE = [0.1, 0.05]
@@ -98,19 +99,10 @@ def test_eager_jit_and_for_loop_apply_the_same_learning_rates(kind):
             np.testing.assert_allclose(np.asarray(a.value), np.asarray(b.value), rtol=1e-6)
 
 
-def test_the_update_applies_the_reported_learning_rate():
-    """SGD without momentum, unit gradients, weights reset to 0: an update moves them by -lr."""
-    s, o, (w1, w2) = setup(CASES["warmup_then_cosine"], lambda sch: SGD(lr=sch))
-    ones = {"w1": jnp.ones(3), "w2": jnp.ones(2)}
-
-    def one_step():
-        reported = s.current_lrs.value
-        w1.value, w2.value = jnp.zeros(3), jnp.zeros(2)
-        o.step(ones)
-        s.step()
-        return reported, jnp.stack([-w1.value[0], -w2.value[0]])
-
-    compiled = brainstate.transform.jit(one_step)
-    for k in range(12):
-        reported, moved = (compiled if k % 2 else one_step)()
-        np.testing.assert_array_equal(np.asarray(moved), np.float32(np.asarray(reported)))
+def test_the_update_applies_the_reported_learning_rate(monkeypatch):
+    """test_composite_compiled's check (SGD, unit gradients: an update moves the weights by -lr,
+    eagerly and compiled; an override is applied too), on the warmup-then-cosine composite."""
+    monkeypatch.setitem(composite_tests.MAKERS, "warmup_then_cosine", CASES["warmup_then_cosine"])
+    composite_tests.test_the_update_applies_the_reported_lr_eagerly_and_compiled(
+        "warmup_then_cosine"
+    )

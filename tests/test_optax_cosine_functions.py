@@ -26,6 +26,7 @@ from test_piecewise import (
     assert_bitwise_everywhere,
     assert_bitwise_for_float_counts,
     counts_near,
+    linear_configs,
     same,
 )
 
@@ -129,14 +130,9 @@ def test_warmup_cosine_vector_values_match_optax_per_group():
 
 # ---------------------------------------------------------------- polynomial_schedule
 
-polynomial_configs = st.fixed_dictionaries(
-    {
-        "init_value": st.floats(-10.0, 10.0, allow_subnormal=False),
-        "end_value": st.floats(-10.0, 10.0, allow_subnormal=False),
-        "power": exponents,
-        "transition_steps": st.integers(1, 100_000),
-        "transition_begin": st.integers(0, 50_000),
-    }
+# linear_schedule's configurations (it is polynomial_schedule with power=1), with a power
+polynomial_configs = linear_configs.flatmap(
+    lambda cfg: exponents.map(lambda p: {**cfg, "power": p})
 )
 
 
