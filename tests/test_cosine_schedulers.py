@@ -71,12 +71,12 @@ def scale(cfg, base_lr):
 
 
 def assert_close(ours, theirs, cfg, base_lr):
-    """float32 rounding apart: braintools subtracts base - eta_min in float64, computes
-    WarmupCosineSchedule's angle as pi * (t / T) (here pi * t / T), and an int power as x * x."""
+    """A float32 rounding apart at most: braintools subtracts base - eta_min in float64, and runs
+    its operations one by one where a compiled kernel may fuse a multiply-add (one rounding)."""
     if cfg["cls"] == "PiecewiseConstantSchedule":  # a table lookup in both: the same bits
         np.testing.assert_array_equal(np.float32(ours), np.float32(theirs))
         return
-    np.testing.assert_allclose(ours, theirs, rtol=8 * EPS32, atol=32 * EPS32 * scale(cfg, base_lr))
+    np.testing.assert_allclose(ours, theirs, rtol=4 * EPS32, atol=4 * EPS32 * scale(cfg, base_lr))
 
 
 def lrs_of(scheduler):
@@ -89,7 +89,7 @@ def configs(draw):
     if kind == "CosineAnnealingLR":
         cfg = {"T_max": draw(st.integers(1, 400)), "eta_min": draw(st.floats(0.0, 0.5))}
     elif kind == "PolynomialLR":
-        power = draw(st.sampled_from([1.0, 2, 0.5]) | st.floats(0.0, 4.0))
+        power = draw(st.sampled_from([1.0, 2, 0.5, 0.0]) | st.floats(1e-3, 4.0))
         cfg = {"total_iters": draw(st.integers(1, 400)), "power": power}
     elif kind == "WarmupCosineSchedule":
         total = draw(st.integers(0, 400))
@@ -250,6 +250,7 @@ def test_piecewise_values_are_absolute_learning_rates_as_braintools_says():
         ("PolynomialLR", dict(total_iters=1.5), "total_iters", ValueError),
         ("PolynomialLR", dict(power=-1.0), "power", ValueError),
         ("PolynomialLR", dict(power=float("inf")), "power", ValueError),
+        ("PolynomialLR", dict(power=1e-60), "power", ValueError),  # 0 in float32: 0 ** 0 = 1
         ("WarmupCosineSchedule", dict(warmup_steps=11, total_steps=10), "warmup_steps", ValueError),
         ("WarmupCosineSchedule", dict(warmup_steps=11, total_steps=10), "total_steps", ValueError),
         ("WarmupCosineSchedule", dict(warmup_steps=-1), "warmup_steps", ValueError),

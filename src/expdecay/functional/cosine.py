@@ -42,9 +42,22 @@ __all__ = [
 ]
 
 
+def _half_cosine(angle):
+    """``0.5 * (1 + cos(angle))``: from 1 at angle 0 to 0 at angle pi."""
+    return 0.5 * (1 + jnp.cos(angle))
+
+
 def _cosine_decay(count, decay_steps, exact):
     """``0.5 * (1 + cos(pi * count / decay_steps))``, optax's operations in optax's order."""
-    return 0.5 * (1 + jnp.cos(_divide(jnp.pi * count, decay_steps, exact)))
+    return _half_cosine(_divide(jnp.pi * count, decay_steps, exact))
+
+
+def _annealed(factor, base_lrs, eta_min):
+    """``eta_min + (base_lrs - eta_min) * factor``, one row of groups per entry of ``factor``."""
+    dtype = float_dtype()
+    base = jnp.asarray(base_lrs, dtype)
+    eta_min = jnp.asarray(eta_min, dtype)
+    return eta_min + (base - eta_min) * _outer(factor, base)
 
 
 @jax.jit
@@ -76,11 +89,8 @@ def cosine_annealing_values(t_cur, t_i, base_lrs, eta_min):
     [1.0, 0.853553, 0.5, 0.146447, 0.0, 0.0]
     """
     dtype = float_dtype()
-    base = jnp.asarray(base_lrs, dtype)
-    eta_min = jnp.asarray(eta_min, dtype)
     t = jnp.minimum(jnp.asarray(t_cur), t_i).astype(dtype)
-    factor = _cosine_decay(t, jnp.asarray(t_i, dtype), exact=True)
-    return eta_min + (base - eta_min) * _outer(factor, base)
+    return _annealed(_cosine_decay(t, jnp.asarray(t_i, dtype), exact=True), base_lrs, eta_min)
 
 
 @jax.jit
@@ -88,20 +98,23 @@ def warmup_cosine_values(count, init_values, warmup_steps, total_steps, warmup_s
     r"""A linear warmup from ``warmup_start_lr`` to ``init_values``, then cosine annealing.
 
     Before ``warmup_steps``: ``start + (base - start) * count / warmup_steps``
-    (:func:`~expdecay.functional.ramp.warmup_values`); from there,
-    :func:`cosine_annealing_values` at ``t = count - warmup_steps`` over
+    (:func:`~expdecay.functional.ramp.warmup_values`); from there the cosine
+    of :func:`cosine_annealing_values` at ``t = count - warmup_steps`` over
     ``T = max(total_steps - warmup_steps, 1)`` steps, held at ``eta_min``
-    from ``total_steps`` on.
+    from ``total_steps`` on. Its angle is ``pi * min(t / T, 1)``, braintools'
+    order for this schedule (``CosineAnnealingLR``'s is ``pi * t / T``).
 
     >>> import jax.numpy as jnp
     >>> values = warmup_cosine_values(jnp.arange(7), jnp.asarray([1.0]), 2, 4, 0.0, 0.0)
     >>> [round(v, 6) for v in values[:, 0].tolist()]
     [0.0, 0.5, 1.0, 0.5, 0.0, 0.0, 0.0]
     """
+    dtype = float_dtype()
     count = jnp.asarray(count)
-    base = jnp.asarray(init_values, float_dtype())
-    length = jnp.maximum(total_steps - warmup_steps, 1)
-    cosine = cosine_annealing_values(jnp.maximum(count - warmup_steps, 0), length, base, eta_min)
+    base = jnp.asarray(init_values, dtype)
+    length = jnp.maximum(total_steps - warmup_steps, 1).astype(dtype)
+    progress = _divide((count - warmup_steps).astype(dtype), length, exact=True)
+    cosine = _annealed(_half_cosine(jnp.pi * jnp.clip(progress, 0, 1)), base, eta_min)
     warmup = warmup_values(count, base, warmup_start_lr, warmup_steps)
     return jnp.where(_outer(count < warmup_steps, base), warmup, cosine)
 

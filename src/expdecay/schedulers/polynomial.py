@@ -67,6 +67,8 @@ class PolynomialLR(LRScheduler):
     ):
         total_iters = check_int("total_iters", total_iters, minimum=1)
         power = check_real("power", power, nonnegative=True)
+        if power:  # a positive power must stay positive in float32 (0 ** 0 would be 1)
+            check_real("power", power, positive=True)
         super().__init__(base_lr, last_epoch)
         self.hyperparameters = dict(total_iters=total_iters, power=power)
         self._args = (jnp.asarray(power), jnp.asarray(total_iters))
