@@ -1,13 +1,13 @@
 r"""Cosine schedules: optax's cosine functions and the math of braintools' cosine schedulers.
 
-One cosine, :func:`_cosine_decay`, :math:`c(t, T) = \tfrac12\bigl(1 + \cos(\pi t / T)\bigr)`
-(optax's ``0.5 * (1 + cos(pi * t / T))`` and braintools' ``(1 + cos(pi * t / T)) / 2`` are the
-same bits: halving is exact), serves
+One half cosine, :func:`_half_cosine`, :math:`c = \tfrac12\bigl(1 + \cos\theta\bigr)`
+(optax's ``0.5 * (1 + cos(.))`` and braintools' ``(1 + cos(.)) / 2`` are the same bits: halving
+is exact), at the angle :math:`\theta = \pi t / T` (:func:`_cosine_decay`), serves
 
-* :func:`cosine_annealing_values`, :math:`\eta_{\min} + (\eta_0 - \eta_{\min})\,c(t, T)`:
-  ``CosineAnnealingLR``, the cosine phase of ``WarmupCosineSchedule``
-  (:func:`warmup_cosine_values`) and ``CosineAnnealingWarmRestarts`` (``t = T_cur``,
-  ``T = T_i``), written as braintools writes it;
+* :func:`cosine_annealing_values`, :math:`\eta_{\min} + (\eta_0 - \eta_{\min})\,c`:
+  ``CosineAnnealingLR`` and ``CosineAnnealingWarmRestarts`` (``t = T_cur``, ``T = T_i``), and,
+  at braintools' angle :math:`\pi \min(t / T, 1)` for it, the cosine phase of
+  ``WarmupCosineSchedule`` (:func:`warmup_cosine_values`), written as braintools writes them;
 * :func:`cosine_decay_schedule`, :math:`I\,\bigl((1 - \alpha)\,c^{p} + \alpha\bigr)`, and
   through it :func:`warmup_cosine_decay_schedule` and :func:`sgdr_schedule`, drop-ins for
   optax's functions, written as optax writes them.
