@@ -41,9 +41,6 @@ CASES = {
         ],
         milestones=[4],
     ),
-    "WarmupCosineSchedule": lambda: WarmupCosineSchedule(
-        base_lr=BASE, warmup_steps=3, total_steps=10, warmup_start_lr=0.01, eta_min=0.002
-    ),
 }
 
 
