@@ -28,6 +28,7 @@ from test_piecewise import (
     counts_near,
     linear_configs,
     same,
+    sgd_trajectory,
 )
 
 lr_values = st.floats(0.0, 10.0, allow_subnormal=False)
@@ -223,20 +224,6 @@ def test_sgdr_hand_values():
 
 
 def test_schedules_in_an_optax_optimizer_give_identical_trajectories():
-    def run(schedule):
-        tx = optax.sgd(learning_rate=schedule, momentum=0.9)
-        params = jnp.linspace(-1.0, 1.0, 5)
-        state = tx.init(params)
-
-        @jax.jit
-        def update(params, state):
-            updates, state = tx.update(2 * (params - 0.3), state, params)
-            return optax.apply_updates(params, updates), state
-
-        for _ in range(30):
-            params, state = update(params, state)
-        return np.asarray(params)
-
     pairs = [
         (cosine_decay_schedule, optax.cosine_decay_schedule, (0.05, 20, 0.1)),
         (warmup_cosine_decay_schedule, optax.warmup_cosine_decay_schedule, (0.0, 0.05, 5, 25)),
@@ -244,7 +231,7 @@ def test_schedules_in_an_optax_optimizer_give_identical_trajectories():
         (piecewise_constant_schedule, optax.piecewise_constant_schedule, (0.05, {10: 0.5})),
     ]
     for ours, ref, args in pairs:
-        same(run(ours(*args)), run(ref(*args)))
+        same(sgd_trajectory(ours(*args), 30), sgd_trajectory(ref(*args), 30))
 
 
 # ---------------------------------------------------------------- the helper for warm restarts
