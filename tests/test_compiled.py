@@ -5,7 +5,17 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from expdecay import ConstantLR, ExponentialDecayLR, ExponentialLR, MultiStepLR, StepLR
+from expdecay import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialDecayLR,
+    ExponentialLR,
+    MultiStepLR,
+    PiecewiseConstantSchedule,
+    PolynomialLR,
+    StepLR,
+    WarmupCosineSchedule,
+)
 
 
 def family():
@@ -19,10 +29,18 @@ def family():
         StepLR(base_lr=0.2, step_size=4, gamma=0.6),
         MultiStepLR(base_lr=[0.2, 1.0], milestones=[3, 9, 9, 20], gamma=0.5),
         ConstantLR(base_lr=0.3, factor=0.1, total_iters=6),
+        CosineAnnealingLR(base_lr=[0.2, 0.05], T_max=37, eta_min=0.01),
+        PolynomialLR(base_lr=0.3, total_iters=41, power=1.7),
+        WarmupCosineSchedule(
+            base_lr=[0.1, 0.3], warmup_steps=9, total_steps=50, warmup_start_lr=0.01, eta_min=0.001
+        ),
+        PiecewiseConstantSchedule(
+            base_lr=[0.1, 0.2], boundaries=[5, 20, 20], values=[1, 0.5, 2, 0.1]
+        ),
     ]
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(len(family())))
 def test_jitted_step_traces_once_and_matches_the_eager_loop_bitwise(index):
     compiled, eager = family()[index], family()[index]
     traces = []
@@ -49,7 +67,7 @@ def test_jitted_step_traces_once_and_matches_the_eager_loop_bitwise(index):
     )
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(len(family())))
 def test_for_loop_gives_the_schedule_at_every_step(index):
     s = family()[index]
     traces = []

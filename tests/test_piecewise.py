@@ -416,21 +416,23 @@ def test_warmup_with_vector_values_is_one_call_equal_to_per_group_optax():
         )
 
 
+def sgd_trajectory(schedule, steps=60):
+    """The parameters after ``steps`` jitted optax SGD (momentum) updates driven by ``schedule``."""
+    tx = optax.sgd(learning_rate=schedule, momentum=0.9)
+    params = jnp.linspace(-1.0, 1.0, 5)
+    state = tx.init(params)
+
+    @jax.jit
+    def update(params, state):
+        updates, state = tx.update(2 * (params - 0.3), state, params)
+        return optax.apply_updates(params, updates), state
+
+    for _ in range(steps):
+        params, state = update(params, state)
+    return np.asarray(params)
+
+
 def test_warmup_schedule_in_an_optax_optimizer_gives_identical_trajectory():
-    def run(schedule):
-        tx = optax.sgd(learning_rate=schedule, momentum=0.9)
-        params = jnp.linspace(-1.0, 1.0, 5)
-        state = tx.init(params)
-
-        @jax.jit
-        def update(params, state):
-            updates, state = tx.update(2 * (params - 0.3), state, params)
-            return optax.apply_updates(params, updates), state
-
-        for _ in range(60):
-            params, state = update(params, state)
-        return np.asarray(params)
-
     cfg = dict(
         init_value=0.0,
         peak_value=0.05,
@@ -440,8 +442,8 @@ def test_warmup_schedule_in_an_optax_optimizer_gives_identical_trajectory():
         staircase=True,
     )
     same(
-        run(warmup_exponential_decay_schedule(**cfg)),
-        run(optax.warmup_exponential_decay_schedule(**cfg)),
+        sgd_trajectory(warmup_exponential_decay_schedule(**cfg)),
+        sgd_trajectory(optax.warmup_exponential_decay_schedule(**cfg)),
     )
 
 

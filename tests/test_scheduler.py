@@ -245,6 +245,9 @@ configs = [("ExponentialDecayLR", dict(decay_steps=7, decay_rate=0.9, transition
            ("ExponentialDecayLR", dict(decay_steps=9, decay_rate=1.2, end_value=0.5)),
            ("ExponentialLR", dict(gamma=0.97)), ("StepLR", dict(step_size=5, gamma=0.5)),
            ("MultiStepLR", dict(milestones=[3, 40, 1000], gamma=0.3)), ("ConstantLR", dict(factor=0.25, total_iters=9))]
+configs += [("CosineAnnealingLR", dict(T_max=37, eta_min=0.01)), ("PolynomialLR", dict(total_iters=41, power=1.7)),
+            ("WarmupCosineSchedule", dict(warmup_steps=7, total_steps=45, warmup_start_lr=0.003, eta_min=0.01)),
+            ("PiecewiseConstantSchedule", dict(boundaries=[3, 40], values=[0.3, 0.1, 0.01]))]
 for name, kwargs in configs if bt is not None else []:
     ours, theirs = getattr(expdecay, name)(base_lr=[0.1, 0.3], **kwargs), getattr(bt, name)(base_lr=[0.1, 0.3], **kwargs)
     for k in (1, 2, 5, 50, 700, 1001):

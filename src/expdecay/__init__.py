@@ -11,10 +11,15 @@ from .checkpoint import StateDictKeyError
 from .diagnostics import count_compilations
 from .functional import (
     cosine_onecycle_schedule,
+    cosine_decay_schedule,
     exponential_decay,
     join_schedules,
     linear_onecycle_schedule,
     linear_schedule,
+    piecewise_constant_schedule,
+    polynomial_schedule,
+    sgdr_schedule,
+    warmup_cosine_decay_schedule,
     warmup_exponential_decay_schedule,
 )
 from .optim import *  # noqa: F403  (the optimizer shell and table: optim.__all__)
@@ -32,6 +37,11 @@ __all__ = [
     "warmup_exponential_decay_schedule",
     "cosine_onecycle_schedule",
     "linear_onecycle_schedule",
+    "cosine_decay_schedule",
+    "warmup_cosine_decay_schedule",
+    "polynomial_schedule",
+    "piecewise_constant_schedule",
+    "sgdr_schedule",
     *schedulers.__all__,
     "OptimState",
     *optim.__all__,

@@ -313,21 +313,23 @@ def check_betas(name: str, betas: Any) -> tuple:
     return checked
 
 
-def check_milestones(name: str, milestones: Any) -> tuple:
-    """Step counts that are non-negative integers in strictly increasing order, as a tuple.
+def check_milestones(name: str, milestones: Any, *, strict: bool = True) -> tuple:
+    """Step counts that are non-negative integers in increasing order, as a tuple.
 
     A list, tuple or 1-D array; ``TypeError`` for anything else, ``ValueError``
     (naming the entry) for a negative, non-integral or out-of-order one.
+    ``strict=False`` also accepts equal neighbours (non-decreasing order).
     """
     if isinstance(milestones, (np.ndarray, jax.Array)) and np.ndim(milestones) == 1:
         milestones = np.asarray(milestones).tolist()
     if not isinstance(milestones, (list, tuple)):
         raise TypeError(f"{name} must be a list of non-negative integers, got {milestones!r}")
     checked = tuple(check_int(f"{name}[{i}]", m) for i, m in enumerate(milestones))
+    order = "strictly increasing" if strict else "non-decreasing"
     for i in range(1, len(checked)):
-        if checked[i] <= checked[i - 1]:
+        if checked[i] < checked[i - 1] or (strict and checked[i] == checked[i - 1]):
             raise ValueError(
-                f"{name} must be strictly increasing, but {name}[{i}] = "
+                f"{name} must be {order}, but {name}[{i}] = "
                 f"{checked[i]} follows {checked[i - 1]}: got {milestones!r}"
             )
     return checked

@@ -31,48 +31,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..validation import check_int, check_values, float_dtype, is_tracer
-from .exponential import ArrayLike, _outer, exponential_decay, host_count, on_host
+from ..validation import check_int, check_milestones, check_values, float_dtype
+from .exponential import ArrayLike, exponential_decay, host_count
+from .polynomial import _span, polynomial_schedule
 
 __all__ = ["linear_schedule", "join_schedules", "warmup_exponential_decay_schedule"]
-
-
-def _linear_values(d, span, end_value, transition_steps):
-    r"""The linear ramp at ``d = count - transition_begin``: :math:`\text{span}\,(1 - \min(\max(d, 0), T) / T) + E`.
-
-    Deliberately not one ``jax.jit``: optax runs these operations one by one
-    when called eagerly, and a single compiled kernel would differ in the last
-    bit (XLA on CPU fuses ``1 - t * (1/T)`` into one fused multiply-subtract,
-    rounding once where the separate operations round twice). As plain
-    ``jax.numpy`` operations they are dispatched one by one eagerly and traced
-    into the caller's program under ``jit``, exactly as optax's are.
-    """
-    dtype = float_dtype()
-    span = jnp.asarray(span, dtype)
-    t = jnp.clip(jnp.asarray(d), 0, transition_steps)
-    frac = 1 - t / transition_steps
-    return span * _outer(frac, span) + jnp.asarray(end_value, dtype)
-
-
-def _span(init_value: Any, end_value: Any, init_name: str, end_name: str) -> tuple:
-    """``init_value - end_value`` as optax computes it, and the two values, broadcast to one shape.
-
-    Two scalars are subtracted as given (a Python float difference is taken
-    in float64, then rounded once, as in optax); a vector makes both float64
-    vectors of one length.
-    """
-    if np.ndim(init_value) == 0 and np.ndim(end_value) == 0:
-        return init_value - end_value, init_value, end_value
-    if is_tracer(init_value) or is_tracer(end_value):
-        return init_value - end_value, init_value, end_value
-    init, end = np.asarray(init_value, np.float64), np.asarray(end_value, np.float64)
-    if init.ndim == end.ndim == 1 and init.shape != end.shape:
-        raise ValueError(
-            f"{init_name} and {end_name} must have the same length (one value per parameter group), "
-            f"got {init_name}={list(init_value)!r} and {end_name}={list(end_value)!r}"
-        )
-    init, end = np.broadcast_arrays(init, end)
-    return init - end, init, end
 
 
 def linear_schedule(
@@ -93,7 +56,8 @@ def linear_schedule(
 
     that is :math:`I` up to step :math:`B`, a straight line to :math:`E` at
     step :math:`B + T`, and :math:`E` from then on. (It is written as optax
-    evaluates it, which is what makes the values equal bit for bit.)
+    evaluates it, which is what makes the values equal bit for bit: as in
+    optax, it is :func:`~expdecay.polynomial_schedule` with ``power=1``.)
 
     Args:
       init_value: the value up to ``transition_begin``: a finite number, or a
@@ -121,40 +85,19 @@ def linear_schedule(
     >>> linear_schedule([1.0, 2.0], 0.0, 10)([0, 5, 10]).tolist()
     [[1.0, 2.0], [0.5, 1.0], [0.0, 0.0]]
     """
-    init_value = check_values("init_value", init_value, nonnegative=False)
-    end_value = check_values("end_value", end_value, nonnegative=False)
-    transition_steps = check_int("transition_steps", transition_steps, minimum=1)
-    transition_begin = check_int("transition_begin", transition_begin)
-    span, _, end = _span(init_value, end_value, "init_value", "end_value")
-
-    def schedule(count):
-        count = host_count(count)
-        d = count - transition_begin
-        if on_host(
-            count
-        ):  # clip on the host as well: exact, and no int32 overflow for a huge Python count
-            d = np.clip(d, 0, transition_steps)
-        return _linear_values(d, span, end, transition_steps)
-
-    return schedule
+    return polynomial_schedule(init_value, end_value, 1, transition_steps, transition_begin)
 
 
 def _check_boundaries(boundaries: Any, n_schedules: int) -> list:
     if isinstance(boundaries, (str, bytes, dict)) or not hasattr(boundaries, "__iter__"):
         raise TypeError(f"boundaries must be a sequence of integers, got {boundaries!r}")
     items = list(boundaries)
-    out = [check_int(f"boundaries[{i}]", b) for i, b in enumerate(items)]
+    out = list(check_milestones("boundaries", items, strict=False))
     if len(out) != n_schedules - 1:
         raise ValueError(
             f"boundaries must have one entry fewer than schedules ({n_schedules} schedules need "
             f"{n_schedules - 1} boundaries), got {len(out)} boundaries: {items!r}"
         )
-    for i in range(1, len(out)):
-        if out[i] < out[i - 1]:
-            raise ValueError(
-                f"boundaries must be non-decreasing, got boundaries[{i}]={out[i]} < "
-                f"boundaries[{i - 1}]={out[i - 1]} in {items!r}"
-            )
     return out
 
 

@@ -9,10 +9,13 @@ from .base import LRScheduler
 from .chained import ChainedScheduler
 from .composite import NotASchedulerError
 from .constant import ConstantLR
+from .cosine import CosineAnnealingLR, WarmupCosineSchedule
 from .cyclic import CyclicLR, OneCycleLR
 from .exponential import ExponentialDecayLR, ExponentialLR, MultiStepLR, StepLR
 from .limit_warnings import EndValueWarning, LearningRateOverflowWarning
+from .piecewise_constant import PiecewiseConstantSchedule
 from .plateau import ReduceLROnPlateau
+from .polynomial import PolynomialLR
 from .protocol import LRFunction
 from .sequential import SequentialLR
 from .warm_restarts import CosineAnnealingWarmRestarts
@@ -30,6 +33,10 @@ __all__ = [
     "WarmupScheduler",
     "CosineAnnealingWarmRestarts",
     "ReduceLROnPlateau",
+    "CosineAnnealingLR",
+    "PolynomialLR",
+    "WarmupCosineSchedule",
+    "PiecewiseConstantSchedule",
     "SequentialLR",
     "ChainedScheduler",
     "NotASchedulerError",
