@@ -155,9 +155,23 @@ def _strong(state):
 
 
 def init_state(rule: UpdateRule, layout: tuple, values: Sequence[Any]):
-    """The initial optimizer state of one group whose parameter values are ``values``."""
+    """The initial optimizer state of one group whose parameter values are ``values``.
+
+    Strongly typed (:func:`_strong`), and no two leaves share a buffer (optax's
+    L-BFGS starts both memories as one array of zeros), so ``donate_buffers``
+    donates from the first step on.
+    """
     treedef, _, weight_decay = layout
-    return _strong(rule.transform(0.0, weight_decay).init(treedef.unflatten(list(values))))
+    state = _strong(rule.transform(0.0, weight_decay).init(treedef.unflatten(list(values))))
+    seen = set()
+
+    def own(x):
+        if isinstance(x, jax.Array) and id(x) in seen:
+            return jax.numpy.array(x)  # a copy
+        seen.add(id(x))
+        return x
+
+    return jax.tree.map(own, state)
 
 
 class _Grads:
