@@ -284,6 +284,42 @@ def test_data_for_value_fn_is_traced_and_the_lr_applied_is_current_lr():
     assert worst_relative(got, expected) <= RTOL
 
 
+def test_any_optimizer_hands_extra_arguments_to_its_chain():
+    """``OptaxOptimizer(tx=...)`` gives its chain ``value``, ``value_fn`` and ``grad`` (the step's
+    own gradients, or another pytree picked by the registered keys), as optax's line searches
+    take them; a chain that takes none ignores them, in every parameter group."""
+
+    def update(updates, state, params, *, value, grad, value_fn):
+        gap = value_fn(params) - value  # the hand formula: -0.1 grad + (f(params) - value) g
+        return jax.tree.map(lambda g, u: -0.1 * g + gap * u, grad, updates), state
+
+    probe = optax.GradientTransformationExtraArgs(lambda params: optax.EmptyState(), update)
+    init = PROBLEMS["rosenbrock"].init
+    for same in (True, False):
+        params = {k: brainstate.ParamState(jnp.asarray(v)) for k, v in init.items()}
+        optimizer = expdecay.OptaxOptimizer(tx=probe).register_trainable_weights(params)
+        values = {k: s.value for k, s in params.items()}
+        value, grads = VALUE_AND_GRAD["rosenbrock"](values)
+        grad = grads if same else {k: 2 * g for k, g in grads.items()} | {"unused": 0.0}
+        optimizer.step(grads, value=value + 0.5, value_fn=rosenbrock, grad=grad)
+        for k, s in params.items():
+            expected = values[k] - 0.1 * grad[k] - 0.5 * grads[k]
+            np.testing.assert_allclose(s.value, expected, rtol=1e-6)
+
+    a, b = brainstate.ParamState(jnp.ones(2)), brainstate.ParamState(jnp.ones(3))
+    c, d = brainstate.ParamState(jnp.ones(2)), brainstate.ParamState(jnp.ones(3))
+    given = expdecay.Adam(lr=0.1).register_trainable_weights({"a": a})
+    given.add_param_group({"b": b}, lr=0.05)
+    plain = expdecay.Adam(lr=0.1).register_trainable_weights({"a": c})
+    plain.add_param_group({"b": d}, lr=0.05)
+    grads = {"a": jnp.full(2, 0.5), "b": jnp.full(3, -2.0)}
+    given.step(grads, value=1.0, value_fn=rosenbrock)
+    plain.step(grads)
+    np.testing.assert_array_equal(
+        np.concatenate([a.value, b.value]), np.concatenate([c.value, d.value])
+    )
+
+
 # ------------------------------------------------------------ refused calls
 def test_unknown_line_searches_are_refused_as_braintools_refuses_them():
     bt = braintools_optim()
