@@ -126,7 +126,7 @@ class ParamGroup(dict):
         return tuple(s.value for s in self.states)
 
     def grads_of(self, grads: Any, name: str = "grads") -> tuple:
-        """This group's gradients, picked out of ``grads`` (argument ``name``) by the registered keys."""
+        """This group's gradients, picked out of ``grads`` (argument ``name``) by key."""
         out = []
         for keys, where, _ in self.entries:
             node = grads
