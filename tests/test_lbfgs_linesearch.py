@@ -2,9 +2,9 @@
 
 Oracles: ``braintools.optim.LBFGS`` (its runs compiled with ``brainstate.transform.jit``: an
 eager braintools step with a zoom line search takes seconds) and ``optax.lbfgs``. For each line
-search ('zoom', 'backtracking', a prebuilt optax transform) on a convex problem (an
-ill-conditioned quadratic, its learning rate an ``ExponentialDecayLR``) and a non-convex one
-(Rosenbrock, registered as two states under tuple keys, as ``model.states()`` gives them):
+search ('zoom', 'backtracking') on a convex problem (an ill-conditioned quadratic, its learning
+rate an ``ExponentialDecayLR``) and a non-convex one (Rosenbrock, registered as two states under
+tuple keys, as ``model.states()`` gives them):
 
 * our eager run follows braintools' trajectory within float32 tolerance, its line search active
   (step sizes other than 1), ``value_fn`` seeing braintools' layout of the parameters;
@@ -12,8 +12,9 @@ ill-conditioned quadratic, its learning rate an ``ExponentialDecayLR``) and a no
 * checkpoints move both ways, the line search's state included, and the runs continue as the
   source library's.
 
-Then: compiled use and ``donate_buffers=True``; data for ``value_fn`` passed as keyword
-arguments (traced, never stale) against optax; every refused call leaves the optimizer as it
+Then: compiled use and ``donate_buffers=True``; a prebuilt optax line search, with data for
+``value_fn`` passed as keyword arguments (traced, never stale), against ``optax.lbfgs``;
+extra arguments of any optimizer's step; every refused call leaves the optimizer as it
 was; unknown line searches are refused with braintools' words.
 """
 
@@ -71,16 +72,11 @@ PROBLEMS = {
     ),
 }
 VALUE_AND_GRAD = {name: jax.jit(jax.value_and_grad(p.loss)) for name, p in PROBLEMS.items()}
-# one object, given to both libraries: braintools takes a prebuilt transform as it is
-PREBUILT = optax.scale_by_backtracking_linesearch(
-    max_backtracking_steps=30, decrease_factor=0.5, store_grad=True
-)
 CASES = {
     "quadratic-zoom": ("quadratic", "zoom"),
     "quadratic-backtracking": ("quadratic", "backtracking"),
     "rosenbrock-zoom": ("rosenbrock", "zoom"),
     "rosenbrock-backtracking": ("rosenbrock", "backtracking"),
-    "rosenbrock-prebuilt": ("rosenbrock", PREBUILT),
 }
 
 
@@ -248,7 +244,11 @@ def test_data_for_value_fn_is_traced_and_the_lr_applied_is_current_lr():
     value_and_grad = jax.jit(jax.value_and_grad(loss))
     w, b = brainstate.ParamState(jnp.zeros(3)), brainstate.ParamState(jnp.zeros(()))
     scheduler = expdecay.ExponentialDecayLR(base_lr=2.0, decay_steps=2, decay_rate=0.6)
-    optimizer = expdecay.LBFGS(lr=scheduler, memory_size=4, linesearch="backtracking")
+    # a prebuilt line search, used as it is (as braintools and optax.lbfgs use it)
+    linesearch = optax.scale_by_backtracking_linesearch(
+        max_backtracking_steps=30, decrease_factor=0.5, store_grad=True
+    )
+    optimizer = expdecay.LBFGS(lr=scheduler, memory_size=4, linesearch=linesearch)
     optimizer.register_trainable_weights({"w": w, "b": b})
     got, lrs = [], []
     for k, (x, y) in enumerate(batches):
@@ -265,7 +265,7 @@ def test_data_for_value_fn_is_traced_and_the_lr_applied_is_current_lr():
     tx = optax.lbfgs(
         learning_rate=lambda count: applied[count],
         memory_size=4,
-        linesearch=optax.scale_by_backtracking_linesearch(max_backtracking_steps=100),
+        linesearch=linesearch,
     )
 
     @jax.jit
