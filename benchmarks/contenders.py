@@ -221,3 +221,43 @@ def vs_braintools(braintools_time: Optional[float], ours: float) -> str:
     if braintools_time is None:
         return ""
     return f"{braintools_time / ours:.1f}x faster than braintools"
+
+
+# ------------------------------------------------------------------ L-BFGS with a line search
+def lbfgs_zoom_steps(lib):
+    """``(eager, compiled)`` callables: one full-batch ``LBFGS(linesearch='zoom')`` update.
+
+    Each call takes the loss and its gradients at the current parameters of
+    the 10x5 layer (one jitted ``jax.value_and_grad``, the same for both
+    libraries), then ``optimizer.update(grads, value=loss, value_fn=loss_of)``,
+    and blocks. ``compiled`` is the same under ``brainstate.transform.jit``.
+    The loss is least squares, so the run settles at its minimum within about
+    50 updates and every later one takes one line-search step.
+    """
+    params = params_of(10, 5)
+    x, y = batch()
+    (key,) = params.keys()
+
+    def loss_of(values):
+        p = values[key]
+        return jnp.mean((x @ p["weight"] + p["bias"] - y) ** 2)
+
+    value_and_grad = jax.jit(jax.value_and_grad(loss_of))
+    optimizer = lib.LBFGS(lr=1.0, linesearch="zoom")
+    optimizer.register_trainable_weights(params)
+
+    def step():
+        loss, grads = value_and_grad({k: s.value for k, s in params.items()})
+        optimizer.update(grads, value=loss, value_fn=loss_of)
+
+    compiled = brainstate.transform.jit(step)
+
+    def eager():
+        step()
+        block(params)
+
+    def jitted():
+        compiled()
+        block(params)
+
+    return eager, jitted

@@ -57,9 +57,10 @@ class Target:
     text: str
     measured: str
     met: Optional[bool]
+    why: str = NO_BRAINTOOLS  # the verdict when ``met`` is ``None``
 
     def verdict(self) -> str:
-        return NO_BRAINTOOLS if self.met is None else ("met" if self.met else "MISSED")
+        return self.why if self.met is None else ("met" if self.met else "MISSED")
 
 
 @dataclass
@@ -86,10 +87,12 @@ class Report:
         measured: Optional[Union[float, int]],
         met: Optional[bool],
         fmt: str = "{:.1f}x",
+        why: Optional[str] = None,
     ) -> None:
-        """``measured`` shown with ``fmt``; ``None`` prints n/a (``met`` is then ``None``)."""
+        """``measured`` shown with ``fmt``; ``None`` prints n/a (``met`` is then ``None``, and
+        the verdict is ``why``, by default that braintools is not installed)."""
         shown = "n/a" if measured is None else fmt.format(measured)
-        self.targets.append(Target(self.item, text, shown, met))
+        self.targets.append(Target(self.item, text, shown, met, why or NO_BRAINTOOLS))
 
     def no_slower(self, text: str, t: "Timings", ours: str, theirs: str) -> None:
         """Target "ours no slower than theirs": met when theirs / ours >= 1 - the larger noise."""

@@ -10,7 +10,9 @@
   (g) a composite scheduler, SequentialLR([LinearLR, ExponentialDecayLR]): eager
       step + read against braintools' SequentialLR and a plain ExponentialDecayLR,
       eager optimizer.step + scheduler.step, and its share of a compiled for_loop step
-  (h) every optimizer of the table: eager and compiled step on the 10x5 layer vs braintools
+  (h) every optimizer of the table: eager and compiled step on the 10x5 layer vs braintools;
+      LBFGS(linesearch='zoom') with value and value_fn (eager braintools only in a full run:
+      it takes seconds per step)
 
 To add an item: write a function ``(smoke) -> Report`` and give it a letter in
 :data:`ITEMS`. A measurement that needs a fresh process is a function
@@ -48,6 +50,7 @@ from contenders import (
     braintools,
     compiled_loop,
     composite_of,
+    lbfgs_zoom_steps,
     n_params,
     ones_grads,
     optax_schedule,
@@ -502,7 +505,37 @@ def optimizers(smoke: bool) -> Report:
         None if r is None else r >= 0.95,
         fmt="{:.2f}x",
     )
+    _lbfgs_zoom(out, smoke)
     return out
+
+
+def _lbfgs_zoom(out: Report, smoke: bool) -> None:
+    """LBFGS(linesearch='zoom'): value and grad + ``update(grads, value=, value_fn=)``."""
+    steps = {name: lbfgs_zoom_steps(lib) for name, lib in LIBS.items()}
+    ratios = {}
+    for mode, index, reps in (("eager", 0, 3 if smoke else 7), ("jit", 1, 3 if smoke else 100)):
+        # braintools' eager update traces optax's line search at every call (seconds): few
+        # repetitions; --smoke times only expdecay's eager update (braintools' figures n/a)
+        calls = {n: s[index] for n, s in steps.items() if not smoke or n == "expdecay"}
+        if smoke and mode == "jit":
+            continue
+        t = interleaved(calls, reps)
+        ratios[mode] = ratio(t.get("braintools"), t["expdecay"])
+        for contender in LIBS:
+            value = t.get(contender)
+            if contender == "expdecay":
+                note = vs_braintools(t.get("braintools"), value)
+            else:
+                note = "not measured in --smoke" if value is None else ""
+            case = f"LBFGS(linesearch='zoom'), value and grad + {mode} update, 10x5 layer"
+            out.row(case, contender, None if value is None else value * 1e6, note=note)
+    r = ratios["eager"]
+    out.target(
+        "LBFGS(linesearch='zoom'): eager update >= 9x faster than braintools'",
+        r,
+        None if r is None else r >= 9,
+        why=None if braintools is None else "n/a (not measured in --smoke)",
+    )
 
 
 ITEMS: Dict[str, Callable[[bool], Report]] = {

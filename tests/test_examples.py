@@ -50,6 +50,7 @@ def test_every_example_has_a_test():
         "migrate_from_braintools/train_expdecay.py",
         "data_parallel.py",
         "warmup_then_decay.py",
+        "lbfgs_full_batch.py",
     }  # tested in its own processes by tests/test_data_parallel.py
     assert {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.py")} == tested
 
@@ -227,3 +228,51 @@ def test_warmup_then_decay_applies_the_ramp_then_the_decay_eagerly_and_compiled(
         "eager and jit apply the same learning rates at all 500 steps: True",
         "same weights (to 1e-5): True",
     ]
+
+
+@needs_optimizers
+def test_lbfgs_full_batch_follows_optax_lbfgs_with_the_zoom_line_search(capsys):
+    """Oracle: ``optax.lbfgs`` with the zoom line search on the same MLP written as a pure
+    function of its parameter values (brainstate's ``Linear`` is ``x @ weight + bias``)."""
+    import brainstate
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    lines = run(capsys, "lbfgs_full_batch.py")
+    pattern = re.compile(r"^(?:update +(\d+)|after (\d+) updates): loss = (\d+\.\d+)$")
+    printed = [m.groups() for m in map(pattern.match, lines) if m]
+    assert lines[0] == "L-BFGS with a zoom line search, 20 full-batch updates"
+    assert [int(a or b) for a, b, _ in printed] == [0, 4, 8, 12, 16, 20]
+
+    script = runpy.run_path(str(EXAMPLES / "lbfgs_full_batch.py"), run_name="oracle")
+    brainstate.random.seed(0)
+    values = {k: s.value for k, s in script["MLP"]().states(brainstate.ParamState).items()}
+    x = jnp.linspace(-3.0, 3.0, 64)[:, None]
+    y = jnp.sin(x)
+
+    def loss(p):
+        l1, l2 = p[("l1", "weight")], p[("l2", "weight")]
+        out = jnp.tanh(x @ l1["weight"] + l1["bias"]) @ l2["weight"] + l2["bias"]
+        return jnp.mean((out - y) ** 2)
+
+    tx = optax.lbfgs(
+        learning_rate=1.0,
+        memory_size=10,
+        linesearch=optax.scale_by_zoom_linesearch(max_linesearch_steps=100),
+    )
+
+    @jax.jit
+    def update(p, state):
+        value, grads = jax.value_and_grad(loss)(p)
+        updates, state = tx.update(grads, state, p, value=value, grad=grads, value_fn=loss)
+        return optax.apply_updates(p, updates), state, value
+
+    state, expected = tx.init(values), []
+    for _ in range(20):
+        values, state, value = update(values, state)
+        expected.append(float(value))
+    expected.append(float(loss(values)))
+    for (_, _, shown), want in zip(printed, expected[0:20:4] + expected[-1:]):
+        assert float(shown) == pytest.approx(want, rel=1e-4, abs=2e-6)
+    assert expected[-1] < expected[0] / 10

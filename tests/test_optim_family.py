@@ -333,16 +333,6 @@ def test_a_scheduler_given_to_a_fixed_lr_optimizer_warns_and_only_its_base_lr_co
     assert_same(host(values_of(pa)), host(values_of(pb)))
 
 
-def test_lbfgs_line_searches_are_refused_with_the_reason():
-    for linesearch in (
-        "zoom",
-        "backtracking",
-        optax.scale_by_backtracking_linesearch(max_backtracking_steps=5),
-    ):
-        with pytest.raises(ValueError, match="value_fn"):
-            expdecay.LBFGS(linesearch=linesearch)
-
-
 # ------------------------------------------------------------------ warnings
 def warning_texts(record, category):
     return [str(w.message) for w in record if issubclass(w.category, category)]

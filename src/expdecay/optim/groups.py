@@ -125,17 +125,17 @@ class ParamGroup(dict):
         """The parameter values, in the update's order."""
         return tuple(s.value for s in self.states)
 
-    def grads_of(self, grads: Any) -> tuple:
-        """This group's gradients, picked out of ``grads`` by the registered keys."""
+    def grads_of(self, grads: Any, name: str = "grads") -> tuple:
+        """This group's gradients, picked out of ``grads`` (argument ``name``) by key."""
         out = []
-        for keys, name, _ in self.entries:
+        for keys, where, _ in self.entries:
             node = grads
             try:
                 for k in keys:
                     node = node[k]
             except (KeyError, IndexError, TypeError):
                 raise ValueError(
-                    f"grads has no gradient for the registered parameter {name}"
+                    f"{name} has no gradient for the registered parameter {where}"
                 ) from None
             out.append(node)
         return tuple(out)

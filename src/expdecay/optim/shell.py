@@ -35,7 +35,7 @@ from ..validation import (
 )
 from .groups import GroupLR, ParamGroup, ParamStates, flatten_params
 from .state_dict import StateDictMixin
-from .update import Hyperparameters, UpdateRule, apply_update, init_state
+from .update import GRADS, Hyperparameters, UpdateRule, apply_update, init_state
 
 __all__ = ["OptaxOptimizer", "scheduler_of"]
 
@@ -354,8 +354,18 @@ class OptaxOptimizer(StateDictMixin):
         self._rule = self._rule.replace(layouts=[g.layout for g in self.param_groups])
 
     # ------------------------------------------------------------------ step
-    def step(self, grads: Any = None) -> None:
-        """Apply one update from ``grads`` (the registered keys; others are ignored)."""
+    def step(self, grads: Any = None, **extra_args: Any) -> None:
+        """Apply one update from ``grads`` (the registered keys; others are ignored).
+
+        ``extra_args`` go to the optax chain's update, as braintools forwards
+        them (an optax line search reads ``value``, ``grad`` and ``value_fn``;
+        transforms that take none ignore them), with each parameter group's
+        chain. A ``grad`` is picked out by the registered keys like ``grads``.
+        A function among them (``value_fn``) is compiled into the update once
+        per function object, as ``jax.jit`` does: arrays it reads from outside
+        are constants of that compiled update, so pass data that changes as
+        keyword arguments here (optax hands those ``value_fn`` accepts to it).
+        """
         groups = self.param_groups
         if not groups:
             raise ValueError("register_trainable_weights(...) must be called before step(grads)")
@@ -371,6 +381,11 @@ class OptaxOptimizer(StateDictMixin):
                 f"{len(groups)} parameter groups"
             )
         grad_values = tuple(g.grads_of(grads) for g in groups)
+        given_grad = None
+        if extra_args.get("grad", GRADS) is grads:  # the step's own gradients: not passed twice
+            extra_args["grad"] = GRADS
+        elif "grad" in extra_args:
+            given_grad = tuple(g.grads_of(extra_args.pop("grad"), "grad") for g in groups)
         states = (self.opt_state, *self.param_groups_opt_states)
         try:
             new_params, new_states = apply_update(
@@ -380,6 +395,8 @@ class OptaxOptimizer(StateDictMixin):
                 tuple(s.value for s in states),
                 scheduler.lr_state() if self._rule.reads_lr else None,
                 donate=self.donate_buffers,
+                extra=extra_args,
+                grad=given_grad,
             )
         except TypeError:
             for group, values in zip(groups, grad_values):  # name a gradient that is not an array
@@ -392,9 +409,9 @@ class OptaxOptimizer(StateDictMixin):
             state.value = value
         self.step_count.value = count
 
-    def update(self, grads: Any) -> None:
+    def update(self, grads: Any, **extra_args: Any) -> None:
         """Alias of :meth:`step` (braintools API)."""
-        self.step(grads)
+        self.step(grads, **extra_args)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())

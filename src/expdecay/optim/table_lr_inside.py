@@ -1,6 +1,6 @@
 """The table, learning rate not (only) a final ``scale(-lr)``: LBFGS, Rprop, Fromage, Lookahead.
 
-LBFGS adds transforms after the learning rate (``after_lr``); Rprop, Fromage
+LBFGS adds its line search after the learning rate (``after_lr``); Rprop, Fromage
 and Lookahead set ``applies_lr = False``: their ``chain(h)`` is the whole
 update (see ``docs/differences.md``).
 """
@@ -8,8 +8,9 @@ update (see ``docs/differences.md``).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
+import jax.numpy as jnp
 import optax
 
 from ..schedulers import LRScheduler
@@ -22,6 +23,7 @@ from ..validation import (
     check_pair,
     check_positive,
     check_real,
+    is_array,
 )
 from .shell import OptaxOptimizer, scheduler_of
 from .transforms import decayed_weights, lookahead
@@ -48,25 +50,71 @@ def _warn_fixed_lr(cls: str, lr: Any, what: str) -> None:
         )
 
 
+#: braintools' named line searches: each makes the optax transform ``LBFGS(linesearch=name)`` uses.
+LINESEARCHES = {
+    "zoom": lambda: optax.scale_by_zoom_linesearch(max_linesearch_steps=100),
+    "backtracking": lambda: optax.scale_by_backtracking_linesearch(max_backtracking_steps=100),
+}
+
+
+def check_linesearch(linesearch: Any) -> Any:
+    """``linesearch`` if braintools' LBFGS accepts it, else braintools' ``ValueError``."""
+    if linesearch is None or isinstance(linesearch, optax.GradientTransformationExtraArgs):
+        return linesearch
+    if isinstance(linesearch, str) and linesearch in LINESEARCHES:
+        return linesearch
+    raise ValueError(
+        f"Unknown linesearch method: linesearch={linesearch!r}; LBFGS takes None, "
+        f"{', '.join(map(repr, LINESEARCHES))} or an optax.GradientTransformationExtraArgs "
+        f"(a line search such as optax.scale_by_zoom_linesearch(...))"
+    )
+
+
+def _check_value(value: Any) -> None:
+    """A line search's ``value``: the loss at the current parameters, one real number."""
+    dtype = jnp.result_type(value) if is_array(value) else None
+    real = dtype is not None and any(jnp.issubdtype(dtype, k) for k in (jnp.floating, jnp.integer))
+    if not real or jnp.ndim(value) != 0:
+        shape = "" if dtype is None else f" of shape {jnp.shape(value)} and dtype {dtype}"
+        raise ValueError(
+            f"value must be the loss at the current parameters, one real number, got "
+            f"{type(value).__name__}{shape}: {value!r}"
+        )
+
+
 class LBFGS(OptaxOptimizer):
-    """L-BFGS without line search: ``optax.scale_by_lbfgs``, then the learning rate.
+    """L-BFGS, with braintools' line searches: ``optax.lbfgs`` driven by a scheduler.
 
     Chain: clipping, ``optax.scale_by_lbfgs(memory_size,
-    scale_init_precond)``, scale by ``-lr`` (braintools passes the live
-    scheduler to ``optax.lbfgs(learning_rate=...)``, whose lr scaling is the
-    last step when the line search is the identity: the same update).
-    ``after_lr`` adds braintools' identity line search after the scaling, so
-    the state is braintools' ``(ScaleByLBFGSState, ScaleByScheduleState,
-    EmptyState)``; with clipping, braintools' ``(clip states...,
-    (ScaleByLBFGSState, ScaleByScheduleState, EmptyState))`` (``nested``).
+    scale_init_precond)``, scale by ``-lr``, then the line search, which
+    rescales that update (braintools passes the live scheduler to
+    ``optax.lbfgs(learning_rate=..., linesearch=...)``: the same chain). The
+    state is braintools' ``(ScaleByLBFGSState, ScaleByScheduleState, line
+    search state)`` (``EmptyState`` without a line search); with clipping,
+    braintools' ``(clip states..., (ScaleByLBFGSState, ...))`` (``nested``).
 
-    ``linesearch`` must be ``None``: braintools' ``'zoom'``,
-    ``'backtracking'`` or a given line search needs the loss value and a
-    ``value_fn`` at every update and comes *after* the learning rate (it
-    rescales the lr-scaled direction), so it cannot run in a ``step(grads)``
-    whose learning rate is the final scale. A ``ValueError`` says so.
+    ``linesearch`` is braintools' choice: ``None`` (the update is ``lr`` times
+    the L-BFGS direction), ``'zoom'`` (``optax.scale_by_zoom_linesearch(
+    max_linesearch_steps=100)``, strong Wolfe conditions), ``'backtracking'``
+    (``optax.scale_by_backtracking_linesearch(max_backtracking_steps=100)``,
+    sufficient decrease) or an ``optax.GradientTransformationExtraArgs`` (a
+    line search built with your own settings). Anything else raises
+    braintools' ``ValueError`` (``Unknown linesearch method: ...``).
 
-    >>> import brainstate, jax.numpy as jnp
+    A line search evaluates the loss along the update, so each
+    :meth:`update` / :meth:`step` needs ``value``, the loss at the current
+    parameters, and ``value_fn``, the loss as a function of the parameters:
+    it receives them as the registered pytree (what
+    ``optimizer.param_states.to_pytree_value()`` gives: the keys given to
+    :meth:`register_trainable_weights`). The gradients are passed to the line
+    search as ``grad`` for you. Further keyword arguments go to ``value_fn``
+    through optax (data that changes between steps belongs there: a function
+    is compiled into the update once per function object, and arrays it
+    reads from outside are constants of that compiled update). A
+    line-search LBFGS has one parameter group (``value_fn`` sees all the
+    parameters at once).
+
+    >>> import brainstate, jax, jax.numpy as jnp
     >>> from expdecay import LBFGS
     >>> w = brainstate.ParamState(jnp.array([1.0, -2.0]))
     >>> optimizer = LBFGS(lr=0.1).register_trainable_weights({"w": w})
@@ -74,6 +122,19 @@ class LBFGS(OptaxOptimizer):
     ...     optimizer.step({"w": jnp.array([0.5, 1.0])})
     >>> [round(x, 4) for x in w.value.tolist()]  # step 1: 0.1 g; step 2 uses the curvature pair
     [0.9053, -2.1894]
+
+    With a line search, on ``(w0 - 3)^2 + 10 (w1 + 1)^2``:
+
+    >>> def loss(params):
+    ...     w = params["w"]
+    ...     return (w[0] - 3.0) ** 2 + 10.0 * (w[1] + 1.0) ** 2
+    >>> w = brainstate.ParamState(jnp.zeros(2))
+    >>> optimizer = LBFGS(lr=1.0, linesearch="zoom").register_trainable_weights({"w": w})
+    >>> for _ in range(8):
+    ...     value, grads = jax.value_and_grad(loss)({"w": w.value})
+    ...     optimizer.update(grads, value=value, value_fn=loss)
+    >>> [round(x, 4) for x in w.value.tolist()]  # the minimum, as optax.lbfgs gets there
+    [3.0, -1.0]
     """
 
     def __init__(
@@ -81,7 +142,7 @@ class LBFGS(OptaxOptimizer):
         lr: LR = 1.0,
         memory_size: int = 10,
         scale_init_precond: bool = True,
-        linesearch: Optional[Any] = None,
+        linesearch: Optional[Union[str, optax.GradientTransformationExtraArgs]] = None,
         grad_clip_norm: Optional[float] = None,
         grad_clip_value: Optional[float] = None,
         *,
@@ -89,23 +150,7 @@ class LBFGS(OptaxOptimizer):
     ):
         memory_size = check_int("memory_size", memory_size, minimum=1)
         scale_init_precond = check_bool("scale_init_precond", scale_init_precond)
-        if linesearch is not None:
-            known = isinstance(linesearch, optax.GradientTransformationExtraArgs) or linesearch in (
-                "zoom",
-                "backtracking",
-            )
-            raise ValueError(
-                f"linesearch must be None, got {linesearch!r}: "
-                + (
-                    "a line search needs the loss value and value_fn at every update and "
-                    "rescales the update after the learning rate, which step(grads) cannot "
-                    "do; use braintools.optim.LBFGS or optax.lbfgs for it"
-                    if known
-                    else "braintools knows 'zoom', 'backtracking' or an optax line search, "
-                    "and expdecay "
-                    "supports none of them"
-                )
-            )
+        linesearch = check_linesearch(linesearch)
         super().__init__(
             lr=lr,
             weight_decay=0.0,
@@ -114,6 +159,7 @@ class LBFGS(OptaxOptimizer):
             donate_buffers=donate_buffers,
             memory_size=memory_size,
             scale_init_precond=scale_init_precond,
+            linesearch=linesearch,
         )
 
     @staticmethod
@@ -126,8 +172,74 @@ class LBFGS(OptaxOptimizer):
 
     @staticmethod
     def after_lr(h) -> list:
-        """Transforms after the learning-rate scaling: braintools' identity line search."""
-        return [optax.identity()]
+        """Transforms after the learning-rate scaling: the line search (braintools' identity)."""
+        if h.linesearch is None:
+            return [optax.identity()]
+        if isinstance(h.linesearch, str):
+            return [LINESEARCHES[h.linesearch]()]
+        return [h.linesearch]
+
+    def step(
+        self,
+        grads: Any = None,
+        value: Any = None,
+        value_fn: Optional[Callable[..., Any]] = None,
+        **extra_args: Any,
+    ) -> None:
+        """One update; with a line search, ``value`` and ``value_fn`` are required.
+
+        ``value`` is the loss at the current parameters, ``value_fn`` the loss
+        as a function of the registered parameter pytree; both, and
+        ``extra_args``, go to the chain with ``grad=grads`` (as braintools'
+        ``update``). Without a line search they may be left out.
+        """
+        if value is not None:
+            extra_args["value"] = value
+        if value_fn is not None:
+            extra_args["value_fn"] = value_fn
+        linesearch = self.hyperparameters["linesearch"]
+        if linesearch is not None:
+            missing = [name for name in ("value", "value_fn") if name not in extra_args]
+            if missing:
+                raise ValueError(
+                    f"LBFGS(linesearch={linesearch!r}) needs {' and '.join(missing)} at every "
+                    f"update: update(grads, value=loss, value_fn=loss_fn), where loss_fn maps "
+                    f"the registered parameters to the loss and loss = loss_fn(parameters); "
+                    f"missing {', '.join(missing)}"
+                )
+        if "value" in extra_args:
+            _check_value(extra_args["value"])
+        if "value_fn" in extra_args and not callable(extra_args["value_fn"]):
+            raise TypeError(
+                f"value_fn must be a function of the parameters returning the loss, got "
+                f"{extra_args['value_fn']!r}"
+            )
+        if extra_args:
+            extra_args.setdefault("grad", grads)
+        super().step(grads, **extra_args)
+
+    def update(
+        self,
+        grads: Any,
+        value: Any = None,
+        value_fn: Optional[Callable[..., Any]] = None,
+        **extra_args: Any,
+    ) -> None:
+        """Alias of :meth:`step` (braintools' ``LBFGS.update(grads, value, value_fn)``)."""
+        self.step(grads, value=value, value_fn=value_fn, **extra_args)
+
+    def add_param_group(
+        self, params: Any, lr: Optional[float] = None, weight_decay: Optional[float] = None
+    ) -> None:
+        """As :meth:`OptaxOptimizer.add_param_group`; refused with a line search."""
+        linesearch = self.hyperparameters["linesearch"]
+        if linesearch is not None:
+            raise ValueError(
+                f"add_param_group: LBFGS(linesearch={linesearch!r}) has one parameter group: its "
+                f"line search evaluates value_fn on all the parameters at once; build another "
+                f"LBFGS for these parameters"
+            )
+        super().add_param_group(params, lr=lr, weight_decay=weight_decay)
 
 
 class Rprop(OptaxOptimizer):

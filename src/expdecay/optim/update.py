@@ -8,6 +8,13 @@ computed inside the update by the scheduler's pure function (``rule.lr_fn``,
 the protocol of :mod:`expdecay.schedulers.protocol`), so an eager step is one
 compiled call and a compiled update never holds a stale learning rate.
 
+Extra keyword arguments of a step (``value``, ``value_fn``, ``grad`` and
+the data a ``value_fn`` takes: what an optax line search reads) are handed
+to each group's chain: functions and other non-array values as static
+arguments (one compilation per function object, as ``jax.jit`` does with a
+function it is given), arrays as traced ones; ``grad=GRADS`` stands for the
+group's own gradients.
+
 Buffers are donated only when the caller asks for it (``donate=True``; the
 optimizers' ``donate_buffers`` argument): a donated buffer is deleted, and any
 other reference to it (a snapshot of a parameter, an array shared by two
@@ -20,14 +27,15 @@ optimizers built with the same arguments share one compiled function.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
 
 import jax
 import optax
 
 from ..schedulers.protocol import LRFunction
+from ..validation import is_array
 
-__all__ = ["Hyperparameters", "UpdateRule", "apply_update", "init_state"]
+__all__ = ["GRADS", "Hyperparameters", "UpdateRule", "apply_update", "init_state"]
 
 
 class Hyperparameters(tuple):
@@ -132,28 +140,72 @@ class UpdateRule:
         return optax.chain(*clips, *rest)
 
 
+def _strong(state):
+    """``state`` without weak types (same dtypes): its types stay the same from step to step.
+
+    optax's zoom line search starts with weakly typed leaves and returns them
+    strongly typed (``cast_like``), which would compile the update twice.
+    """
+
+    def strong(x):
+        weak = isinstance(x, jax.Array) and jax.typeof(x).weak_type
+        return jax.numpy.asarray(x, dtype=x.dtype) if weak else x
+
+    return jax.tree.map(strong, state)
+
+
 def init_state(rule: UpdateRule, layout: tuple, values: Sequence[Any]):
-    """The initial optimizer state of one group whose parameter values are ``values``."""
+    """The initial optimizer state of one group whose parameter values are ``values``.
+
+    Strongly typed (:func:`_strong`), and no two leaves share a buffer (optax's
+    L-BFGS starts both memories as one array of zeros), so ``donate_buffers``
+    donates from the first step on.
+    """
     treedef, _, weight_decay = layout
-    return rule.transform(0.0, weight_decay).init(treedef.unflatten(list(values)))
+    state = _strong(rule.transform(0.0, weight_decay).init(treedef.unflatten(list(values))))
+    seen = set()
+
+    def own(x):
+        if isinstance(x, jax.Array) and id(x) in seen:
+            return jax.numpy.array(x)  # a copy
+        seen.add(id(x))
+        return x
+
+    return jax.tree.map(own, state)
 
 
-def _check_grads(names: Tuple[str, ...], params: Sequence[Any], grads: Sequence[Any]) -> None:
+class _Grads:
+    """The marker ``GRADS``: an extra argument ``grad`` that is the step's own gradients."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "GRADS"
+
+
+GRADS = _Grads()
+
+
+def _check_grads(
+    names: Tuple[str, ...], params: Sequence[Any], grads: Sequence[Any], what: str = "grads"
+) -> None:
     """Trace-time check: every gradient has its parameter's structure and shapes."""
     for name, p, g in zip(names, params, grads):
         p_leaves, p_tree = jax.tree.flatten(p)
         g_leaves, g_tree = jax.tree.flatten(g)
         if p_tree != g_tree:
-            raise ValueError(f"grads{name} has tree structure {g_tree}, the parameter has {p_tree}")
+            raise ValueError(
+                f"{what}{name} has tree structure {g_tree}, the parameter has {p_tree}"
+            )
         for pl, gl in zip(p_leaves, g_leaves):
             if jax.numpy.shape(pl) != jax.numpy.shape(gl):
                 raise ValueError(
-                    f"grads{name} has shape {jax.numpy.shape(gl)}, the parameter has "
+                    f"{what}{name} has shape {jax.numpy.shape(gl)}, the parameter has "
                     f"shape {jax.numpy.shape(pl)}"
                 )
 
 
-def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_state):
+def _apply_update(rule: UpdateRule, static, params, grads, opt_states, lr_state, args, grad):
     lrs = rule.lr_fn(lr_state) if rule.reads_lr else None
     new_params, new_states = [], []
     for i, (treedef, names, weight_decay) in enumerate(rule.layouts):
@@ -161,27 +213,75 @@ def _apply_update(rule: UpdateRule, params, grads, opt_states, lr_state):
         p = treedef.unflatten(list(params[i]))
         g = treedef.unflatten(list(grads[i]))
         lr = None if lrs is None else lrs[i]
-        updates, state = rule.transform(lr, weight_decay).update(g, opt_states[i], p)
+        tx = rule.transform(lr, weight_decay)
+        if static is None:  # no extra arguments: the chain's plain update
+            updates, state = tx.update(g, opt_states[i], p)
+        else:
+            extra = dict(static, **args)
+            if grad is not None:  # a gradient for the chain besides grads, picked like them
+                _check_grads(names, params[i], grad[i], "grad")
+                extra["grad"] = treedef.unflatten(list(grad[i]))
+            elif extra.get("grad") is GRADS:
+                extra["grad"] = g
+            tx = optax.with_extra_args_support(tx)  # a plain tx ignores them (braintools)
+            updates, state = tx.update(g, opt_states[i], p, **extra)
         new_params.append(tuple(treedef.flatten_up_to(optax.apply_updates(p, updates))))
-        new_states.append(state)
+        new_states.append(_strong(state))
     return tuple(new_params), tuple(new_states)
 
 
-_donating = jax.jit(_apply_update, static_argnums=0, donate_argnums=(1, 3))
-_copying = jax.jit(_apply_update, static_argnums=0)
+_donating = jax.jit(_apply_update, static_argnums=(0, 1), donate_argnums=(2, 4))
+_copying = jax.jit(_apply_update, static_argnums=(0, 1))
 
 
-def apply_update(rule: UpdateRule, params, grads, opt_states, lr_state, donate: bool = False):
+def _split_extra(extra: Mapping[str, Any]) -> Tuple[Optional[tuple], dict]:
+    """``(static, traced)``: functions and other non-array values, and the array-valued rest."""
+    if not extra:
+        return None, {}
+    static, traced = [], {}
+    for name, value in sorted(extra.items()):
+        leaves = jax.tree.leaves(value)
+        if callable(value) or value is GRADS or not leaves or not all(map(is_array, leaves)):
+            try:
+                hash(value)
+            except TypeError:
+                raise TypeError(
+                    f"step(..., {name}=...) must be arrays (a pytree of them), a function or a "
+                    f"hashable value, got {type(value).__name__} {value!r}"
+                ) from None
+            static.append((name, value))
+        else:
+            traced[name] = value
+    return tuple(static), traced
+
+
+def apply_update(
+    rule: UpdateRule,
+    params,
+    grads,
+    opt_states,
+    lr_state,
+    donate: bool = False,
+    extra: Optional[Mapping[str, Any]] = None,
+    grad=None,
+):
     """``(new_params, new_opt_states)``: one compiled call for all groups.
 
     ``params`` and ``grads`` are tuples (one per group) of tuples (one per
     parameter ``State``) of values; ``opt_states`` a tuple of optax states;
     ``lr_state`` the scheduler's state, from which ``rule.lr_fn`` computes the
-    learning rates. Nothing is donated unless ``donate`` is true; then the
-    parameter and optimizer-state buffers are, unless one buffer appears twice
-    in the inputs (XLA cannot donate those), in which case nothing is.
+    learning rates. ``extra`` (keyword arguments for the chain's update, e.g.
+    a line search's ``value`` and ``value_fn``; ``grad=GRADS``: the group's
+    gradients) is handed to each group's chain, and ``grad``, laid out as
+    ``grads``, is its ``grad`` argument. Nothing is donated unless ``donate``
+    is true; then the parameter and optimizer-state buffers are, unless one
+    buffer appears twice in the inputs (XLA cannot donate those), in which
+    case nothing is.
     """
+    static, traced = _split_extra(extra or {})
     if donate:
-        leaves = jax.tree.leaves((params, opt_states, grads))
+        leaves = jax.tree.leaves((params, opt_states, grads, traced, grad))
         donate = len({id(x) for x in leaves}) == len(leaves)
-    return (_donating if donate else _copying)(rule, params, grads, opt_states, lr_state)
+    return (_donating if donate else _copying)(
+        rule, static, params, grads, opt_states, lr_state, traced, grad
+    )
