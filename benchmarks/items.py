@@ -61,6 +61,7 @@ from contenders import (
     xla_memory,
 )
 from harness import Report, in_fresh_process, interleaved, ratio, reset_peak_rss, rss
+from items_schedulers import new_schedulers
 
 
 # ------------------------------------------------------------------ (a)
@@ -547,6 +548,7 @@ ITEMS: Dict[str, Callable[[bool], Report]] = {
     "f": compilations,
     "g": composite,
     "h": optimizers,
+    "i": new_schedulers,
 }
 
 CHILDREN: Dict[str, Callable[[str, int], dict]] = {

@@ -18,6 +18,7 @@ ITEMS = (
     "(e) peak memory",
     "(f) compilations",
     "(g) composite scheduler",
+    "(i) the new schedulers",
 )
 CONTENDERS = (
     "expdecay step + read LRs",
@@ -35,6 +36,8 @@ CONTENDERS = (
     "composite / plain ExponentialDecayLR",
     "expdecay, SequentialLR([LinearLR, ExponentialDecayLR])",
     "the composite's share",
+    "expdecay, ReduceLROnPlateau(metric = the loss)",
+    "the plateau's share",
 )
 VERDICTS = (
     "| met |",
@@ -42,7 +45,7 @@ VERDICTS = (
     "| n/a (braintools not installed) |",
     "| n/a (not measured in --smoke) |",
 )
-N_TARGETS = 26  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 3
+N_TARGETS = 28  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 3, (i) 2
 LBFGS_ZOOM = (
     "| (h) optimizers | LBFGS(linesearch='zoom'), value and grad + eager update, 10x5 layer |"
 )
