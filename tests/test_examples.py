@@ -51,6 +51,8 @@ def test_every_example_has_a_test():
         "data_parallel.py",
         "warmup_then_decay.py",
         "lbfgs_full_batch.py",
+        "warmup_then_cosine.py",
+        "reduce_on_plateau.py",
     }  # tested in its own processes by tests/test_data_parallel.py
     assert {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.py")} == tested
 
@@ -276,3 +278,45 @@ def test_lbfgs_full_batch_follows_optax_lbfgs_with_the_zoom_line_search(capsys):
     for (_, _, shown), want in zip(printed, expected[0:20:4] + expected[-1:]):
         assert float(shown) == pytest.approx(want, rel=1e-4, abs=2e-6)
     assert expected[-1] < expected[0] / 10
+
+
+@needs_optimizers
+def test_warmup_then_cosine_applies_the_hand_formula_in_a_compiled_loop(capsys):
+    import math
+
+    lines = run(capsys, "warmup_then_cosine.py")
+    pattern = re.compile(r"^step (\d+): applied lr = (\d\.\d+) \(lr_at (\d\.\d+), hand")
+    seen = [(int(m[1]), float(m[2]), float(m[3])) for m in map(pattern.match, lines) if m]
+    assert [s for s, _, _ in seen] == [0, 10, 19, 20, 60, 110, 199]
+    for step, applied, closed in seen:
+        if step < 20:
+            expected = 0.1 * (0.1 + 0.9 * step / 20)
+        else:
+            expected = 0.001 + 0.099 * (1 + math.cos(math.pi * (step - 20) / 180)) / 2
+        assert applied == pytest.approx(expected, abs=1e-6) and closed == applied
+    assert lines[-1].endswith("at every step: True")
+
+
+@needs_optimizers
+def test_reduce_on_plateau_cuts_where_the_documented_rule_says(capsys):
+    from tests.test_state_machine_schedulers import plateau_reference
+
+    lines = run(capsys, "reduce_on_plateau.py")
+    pattern = re.compile(r"^epoch (\d+): val_loss = (\d+\.\d+), next lr = (\d+\.\d+)")
+    seen = [(float(m[2]), float(m[3])) for m in map(pattern.match, lines) if m]
+    assert len(seen) == 25
+    hand = plateau_reference(
+        [loss for loss, _ in seen],
+        [0.3],
+        mode="min",
+        factor=0.5,
+        patience=2,
+        threshold=0.01,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.01,
+        eps=1e-8,
+    )
+    assert [lr for _, lr in seen] == pytest.approx([h[0] for h in hand], abs=6e-6)
+    assert seen[-1][1] == pytest.approx(0.01) and seen[0][1] == pytest.approx(0.3)
+    assert lines[-1].startswith("traced once: True")
