@@ -154,7 +154,7 @@ def test_the_figure_script_draws_the_committed_figures(tmp_path):
 
     pages = "\n".join(p.read_text(encoding="utf-8") for p in PAGES)
     shown = set(re.findall(r"\]\(_static/([\w.-]+\.png)\)", pages))
-    assert "warmup.png" in shown
+    assert {"warmup.png", "schedules.png"} <= shown
     argv = sys.argv
     try:
         sys.argv = ["figures.py", str(tmp_path)]

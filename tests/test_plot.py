@@ -124,3 +124,24 @@ def test_expdecay_works_without_matplotlib_installed():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "Step 0: lr = 0.001000" in run.stdout
+
+
+def test_a_plateau_is_drawn_from_the_metrics_it_is_given_and_left_as_it_was():
+    from matplotlib.figure import Figure
+
+    from expdecay import ReduceLROnPlateau, plot_schedule
+
+    metrics = [1.0, 0.9, 0.9, 0.9, 0.95, 0.5, 0.5, 0.5]
+    plateau = ReduceLROnPlateau(base_lr=0.2, factor=0.5, patience=1)
+    ax = plot_schedule(plateau, 9, ax=Figure().subplots(), metrics=metrics)
+    stepped = ReduceLROnPlateau(base_lr=0.2, factor=0.5, patience=1)
+    expected = [stepped.get_last_lr()[0]]
+    for metric in metrics:
+        stepped.step(metric)
+        expected.append(stepped.get_last_lr()[0])
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), expected)
+    assert expected[-1] == pytest.approx(0.05)  # two cuts: the plot is not flat
+    assert plateau.last_epoch.value == 0 and plateau.get_last_lr() == [pytest.approx(0.2)]
+    with pytest.raises(ValueError, match="metrics"):
+        plot_schedule(plateau, 20, ax=Figure().subplots(), metrics=metrics)
+    assert plateau.last_epoch.value == 0

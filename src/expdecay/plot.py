@@ -95,6 +95,11 @@ def check_figure_path(name: str, path: Any) -> str:
     return path
 
 
+def _takes_metrics(schedule: Schedule) -> bool:
+    """Whether ``schedule`` is stepped with a metric (its learning rate has no closed form)."""
+    return isinstance(schedule, LRScheduler) and not schedule.lr_fn.closed_form
+
+
 def _default_label(schedule: Schedule) -> str:
     """The class name and the hyperparameters that differ from their defaults."""
     if not isinstance(schedule, LRScheduler):
@@ -112,9 +117,30 @@ def _default_label(schedule: Schedule) -> str:
     return f"{type(schedule).__name__}({args})"
 
 
-def _values(schedule: Schedule, steps: np.ndarray) -> np.ndarray:
+def _stepped(scheduler: LRScheduler, steps: np.ndarray, metrics: Any) -> np.ndarray:
+    """A metric-driven scheduler's learning rates, stepped with ``metrics`` and then restored."""
+    metrics = np.asarray(metrics, dtype=float).reshape(-1)
+    if len(metrics) < int(steps.max()):
+        raise ValueError(
+            f"metrics must hold one value per step up to the last one plotted "
+            f"({int(steps.max())}), got {len(metrics)}"
+        )
+    saved = scheduler.state_dict()
+    rows = {0: scheduler.get_last_lr()}
+    try:
+        for step, metric in enumerate(metrics[: int(steps.max())], start=1):
+            scheduler.step(float(metric))
+            rows[step] = scheduler.get_last_lr()
+    finally:
+        scheduler.load_state_dict(saved)
+    return np.asarray([rows[int(s)] for s in steps])
+
+
+def _values(schedule: Schedule, steps: np.ndarray, metrics: Any = None) -> np.ndarray:
     """Learning rates at ``steps``, shape ``(len(steps), groups)``."""
-    if isinstance(schedule, LRScheduler):
+    if metrics is not None and isinstance(schedule, LRScheduler):
+        values = _stepped(schedule, steps, metrics)
+    elif isinstance(schedule, LRScheduler):
         values = schedule.lr_at(steps)
     elif callable(schedule):
         values = schedule(steps)
@@ -131,6 +157,7 @@ def plot_schedule(
     steps: Union[int, Sequence[int], np.ndarray],
     ax=None,
     labels: Optional[Sequence[str]] = None,
+    metrics: Optional[Sequence[float]] = None,
 ):
     """Draw one or several learning-rate schedules against the step; return the Axes.
 
@@ -143,6 +170,9 @@ def plot_schedule(
       labels: one legend label per schedule (default: the class name and the
         arguments that differ from their defaults). A scheduler with several
         parameter groups draws one line per group, labelled ``[group i]``.
+      metrics: for a scheduler driven by a metric (:class:`~expdecay.ReduceLROnPlateau`),
+        the metric its ``step(metric)`` gets before each step (``metrics[k]`` leads to step
+        ``k + 1``); it is stepped through them and then restored from its ``state_dict``.
 
     Evaluating a schedule never changes a scheduler's state.
 
@@ -180,7 +210,7 @@ def plot_schedule(
 
         ax = plt.gca()
     for schedule, label in zip(schedulers, labels):
-        values = _values(schedule, steps)
+        values = _values(schedule, steps, metrics if _takes_metrics(schedule) else None)
         for group in range(values.shape[1]):
             suffix = f" [group {group}]" if values.shape[1] > 1 else ""
             ax.plot(steps, values[:, group], label=f"{label}{suffix}")
