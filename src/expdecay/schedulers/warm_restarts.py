@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..checkpoint import scalar_of
+from ..functional.cosine import cosine_annealing_values
 from ..validation import check_int, check_real, is_tracer, max_step
 from .attributes import Hyperparameter
 from .base import LRScheduler
@@ -53,18 +54,6 @@ def cycle_position(epoch: Any, t_0: int, t_mult: int) -> Tuple[Any, Any]:
     return (epoch - start).astype(dtype), length.astype(dtype)
 
 
-def cosine_annealing(t_cur: Any, t_i: Any, base_lrs: Any, eta_min: Any) -> jax.Array:
-    """``eta_min + (base - eta_min) (1 + cos(pi T_cur / T_i)) / 2``, one column per group.
-
-    ``T_i`` goes behind an optimization barrier: where it is a constant of the
-    compiled program (``T_mult == 1``), XLA would multiply by its rounded
-    reciprocal instead of dividing, one ulp off what a step computes.
-    """
-    (t_i,) = jax.lax.optimization_barrier((jnp.asarray(t_i),))
-    phase = jnp.cos(jnp.pi * jnp.asarray(t_cur)[..., None] / t_i[..., None])
-    return eta_min + (base_lrs - eta_min) * (1 + phase) / 2
-
-
 class _WarmRestarts(Machine):
     """The pure parts: the state ``(T_cur, T_i)``, integer arrays."""
 
@@ -88,11 +77,11 @@ class _WarmRestarts(Machine):
 
     def lrs(self, state, base_lrs):
         t_cur, t_i = state
-        return cosine_annealing(t_cur, t_i, base_lrs, jnp.asarray(self.eta_min, base_lrs.dtype))
+        return cosine_annealing_values(t_cur, t_i, base_lrs, self.eta_min)
 
     def at(self, state, base_lrs, steps):
         t_cur, t_i = cycle_position(jnp.asarray(steps), self.t_0, self.t_mult)
-        return cosine_annealing(t_cur, t_i, base_lrs, jnp.asarray(self.eta_min, base_lrs.dtype))
+        return cosine_annealing_values(t_cur, t_i, base_lrs, self.eta_min)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
