@@ -22,7 +22,7 @@ from expdecay import (
     warmup_cosine_decay_schedule,
 )
 from expdecay.functional import cosine_annealing_values
-from test_piecewise import (
+from test_optax_joined_schedules import (
     assert_bitwise_everywhere,
     assert_bitwise_for_float_counts,
     counts_near,

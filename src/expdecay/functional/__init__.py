@@ -20,7 +20,7 @@ from .cosine import (
 from .cyclic import cyclic_values
 from .exponential import constant_values, exponential_decay, exponential_values, multistep_values
 from .onecycle import cosine_onecycle_schedule, linear_onecycle_schedule, onecycle_values
-from .piecewise import join_schedules, linear_schedule, warmup_exponential_decay_schedule
+from .joined import join_schedules, linear_schedule, warmup_exponential_decay_schedule
 from .piecewise_constant import piecewise_constant_schedule, piecewise_constant_values
 from .polynomial import polynomial_decay_values, polynomial_schedule
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..validation import check_init_values, check_int, check_real, check_values, float_dtype
 from .exponential import ArrayLike, _divide, _outer, host_count
-from .piecewise import _held, join_schedules, linear_schedule
+from .joined import _held, join_schedules, linear_schedule
 from .polynomial import _span
 from .ramp import warmup_values
 

@@ -1,4 +1,4 @@
-r"""Piecewise schedules: a linear ramp, joined schedules, and warmup then exponential decay.
+r"""Joined schedules: a linear ramp, schedules joined at boundaries, warmup then exponential decay.
 
 Drop-ins for :func:`optax.linear_schedule`, :func:`optax.join_schedules` and
 :func:`optax.warmup_exponential_decay_schedule`: the same signatures, and
