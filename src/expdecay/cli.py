@@ -2,7 +2,7 @@
 
 ``expdecay preview`` prints the learning rate of an
 :class:`~expdecay.ExponentialDecayLR` at chosen steps, in the format of the
-braintools documentation (``Step 1000: lr = 0.050000``), then the facts people
+braintools documentation (``Step 1000: lr = 0.05``), then the facts people
 otherwise work out by hand: how long the LR is held before
 ``transition_begin``, its half-life, the step at which it first reaches
 ``end_value``, and its value at the last step. Every number comes from the
