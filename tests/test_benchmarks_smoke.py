@@ -18,6 +18,7 @@ ITEMS = (
     "(e) peak memory",
     "(f) compilations",
     "(g) composite scheduler",
+    "(i) command line",
 )
 CONTENDERS = (
     "expdecay step + read LRs",
@@ -37,7 +38,7 @@ CONTENDERS = (
     "the composite's share",
 )
 VERDICTS = ("| met |", "| MISSED |", "| n/a (braintools not installed) |")
-N_TARGETS = 25  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 2
+N_TARGETS = 26  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 2, (i) 1 (4 in a full run)
 COMPOSITE_TARGETS = (
     "SequentialLR([LinearLR, ExponentialDecayLR]) step + read: faster than braintools' SequentialLR",
     "SequentialLR([LinearLR, ExponentialDecayLR]) step + read within 3x of a plain "
