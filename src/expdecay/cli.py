@@ -69,6 +69,17 @@ def _preview(args: argparse.Namespace) -> int:
             f"it), got --warmup-start-lr {args.warmup_start_lr!r} with --warmup-steps {warmup}"
         )
     start_lr = 0.0 if args.warmup_start_lr is None else args.warmup_start_lr
+    if args.steps is None:
+        steps = max(args.at) + 1 if args.at else 5000
+    else:
+        steps = args.steps
+    last = steps - 1
+    every = args.every or max(steps // 10, 1)
+    if args.at is None and -(-steps // every) > MAX_ROWS:
+        args.subparser.error(
+            f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
+            f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at"
+        )
     if args.plot is not None:  # before anything is computed, and before JAX is imported
         _check_figure(args, "--plot", args.plot)
     from .schedulers import EndValueWarning, ExponentialDecayLR, SequentialLR, WarmupScheduler
@@ -92,17 +103,6 @@ def _preview(args: argparse.Namespace) -> int:
                 scheduler = SequentialLR([ramp, decay], milestones=[warmup])
     except (TypeError, ValueError, OverflowError) as error:
         args.subparser.error(str(error))  # argparse's usage message and exit code 2
-    if args.steps is None:
-        steps = max(args.at) + 1 if args.at else 5000
-    else:
-        steps = args.steps
-    last = steps - 1
-    every = args.every or max(steps // 10, 1)
-    if args.at is None and -(-steps // every) > MAX_ROWS:
-        args.subparser.error(
-            f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
-            f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at"
-        )
     for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
         print(f"expdecay: warning: {warning.message}", file=sys.stderr)
     replaced = any(issubclass(warning.category, EndValueWarning) for warning in caught)
