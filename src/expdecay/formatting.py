@@ -29,7 +29,7 @@ def format_lr(value: Any, dtype: Optional[Any] = None) -> str:
 
     >>> format_lr(np.float32(0.01)), format_lr(0.009999999776482582), format_lr(0.05)
     ('0.01', '0.01', '0.05')
-    >>> format_lr(np.float32(0.1) * np.float32(0.96) ** 5)  # float32 rounding shows, no more
+    >>> format_lr(np.float32(0.1) * np.prod(np.full(5, 0.96, np.float32)))  # float32 rounding
     '0.08153726'
     >>> format_lr(np.float64(0.1)), format_lr(np.float64(0.1) + 2**-56)  # float64 (x64): its own
     ('0.1', '0.10000000000000002')
