@@ -13,6 +13,8 @@
   (h) every optimizer of the table: eager and compiled step on the 10x5 layer vs braintools;
       LBFGS(linesearch='zoom') with value and value_fn (eager braintools only in a full run:
       it takes seconds per step)
+  (j) the command line's answer time, in fresh processes: ``--help``, ``--version`` and a refused
+      argument (answered before JAX is imported), and a whole ``preview`` (with JAX)
 
 To add an item: write a function ``(smoke) -> Report`` and give it a letter in
 :data:`ITEMS`. A measurement that needs a fresh process is a function
@@ -539,6 +541,45 @@ def _lbfgs_zoom(out: Report, smoke: bool) -> None:
     )
 
 
+# ------------------------------------------------------------------ (j)
+CLI_CASES = {
+    "--help": ["--help"],
+    "--version": ["--version"],
+    "a refused argument (preview --base-lr 1e-40)": ["preview", "--base-lr", "1e-40"],
+    "an unknown option (--bogus)": ["--bogus"],
+    "a whole preview (imports JAX)": ["preview", "--at", "0,1000"],
+}
+
+
+def command_line(smoke: bool) -> Report:
+    """Wall time of ``python -m expdecay ARGS`` from start to exit, the best of a few runs."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from harness import SRC
+
+    out = Report("(j) command line")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    runs = 1 if smoke else 5
+    cases = {"--help": CLI_CASES["--help"]} if smoke else CLI_CASES  # smoke: one fresh process
+    for case, argv in cases.items():
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "expdecay", *argv], capture_output=True, env=env, timeout=120
+            )
+            times.append(time.perf_counter() - start)
+        best = min(times)
+        out.row(case, "expdecay", best * 1e3, unit="ms", note=f"best of {runs}")
+        if "imports JAX" not in case:
+            out.target(f"{case}: under 1 s", best, best < 1.0, fmt="{:.2f} s")
+    return out
+
+
 ITEMS: Dict[str, Callable[[bool], Report]] = {
     "a": scheduler_step,
     "b": eager_step,
@@ -549,6 +590,7 @@ ITEMS: Dict[str, Callable[[bool], Report]] = {
     "g": composite,
     "h": optimizers,
     "i": new_schedulers,
+    "j": command_line,
 }
 
 CHILDREN: Dict[str, Callable[[str, int], dict]] = {

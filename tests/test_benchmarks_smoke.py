@@ -19,6 +19,7 @@ ITEMS = (
     "(f) compilations",
     "(g) composite scheduler",
     "(i) the new schedulers",
+    "(j) command line",
 )
 CONTENDERS = (
     "expdecay step + read LRs",
@@ -45,7 +46,9 @@ VERDICTS = (
     "| n/a (braintools not installed) |",
     "| n/a (not measured in --smoke) |",
 )
-N_TARGETS = 28  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 3, (i) 2
+N_TARGETS = (
+    29  # (a) 6, (b) 6, (c) 2, (d) 1, (e) 2, (f) 3, (g) 3, (h) 3, (i) 2, (j) 1 (4 in a full run)
+)
 LBFGS_ZOOM = (
     "| (h) optimizers | LBFGS(linesearch='zoom'), value and grad + eager update, 10x5 layer |"
 )

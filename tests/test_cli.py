@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import re
 import runpy
 import sys
@@ -18,7 +19,7 @@ from expdecay import ExponentialDecayLR
 from expdecay.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-ROW = re.compile(r"^Step (\d+): lr = (\d+\.\d+)$")
+ROW = re.compile(r"^Step (\d+): lr = (\d+\.\d+(?:e-\d\d)?|\de-\d\d)$")
 
 
 def preview(capsys, *args: str) -> list[str]:
@@ -49,14 +50,14 @@ def test_reference_staircase_table_exactly(capsys):
         "0,1000,2000,3000",
     )
     assert lines[1:5] == [
-        "Step 0: lr = 0.100000",
-        "Step 1000: lr = 0.050000",
-        "Step 2000: lr = 0.025000",
-        "Step 3000: lr = 0.012500",
+        "Step 0: lr = 0.1",
+        "Step 1000: lr = 0.05",
+        "Step 2000: lr = 0.025",
+        "Step 3000: lr = 0.0125",
     ]
     assert lines[0].startswith("ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5")
     assert fact(lines, "half-life").startswith("half-life: 1000 steps")
-    assert fact(lines, "last step") == "last step (3000): lr = 0.012500"
+    assert fact(lines, "last step") == "last step (3000): lr = 0.0125"
 
 
 def test_continuous_table_against_the_hand_formula(capsys):
@@ -77,7 +78,9 @@ def test_continuous_table_against_the_hand_formula(capsys):
     assert list(rows) == list(range(0, 5000, 500))
     for step, lr in rows.items():
         assert lr == pytest.approx(0.1 * 0.96 ** (step / 1000), abs=1.5e-6)
-    assert fact(lines, "last step") == f"last step (4999): lr = {0.1 * 0.96**4.999:.6f}"
+    last = fact(lines, "last step").removeprefix("last step (4999): lr = ")
+    assert float(last) == pytest.approx(0.1 * 0.96**4.999, rel=1e-6)
+    assert_shortest_float32(last)
 
 
 def test_default_every_is_a_tenth_of_the_steps(capsys):
@@ -112,10 +115,10 @@ def test_hold_and_half_life_count_from_transition_begin(capsys):
     assert table(lines) == {0: 0.01, 1999: 0.01, 2000: 0.01, 3000: 0.005}
     assert (
         fact(lines, "hold")
-        == "hold: lr = base_lr = 0.010000 for steps 0 to 1999; the decay begins at step 2000"
+        == "hold: lr = base_lr = 0.01 for steps 0 to 1999; the decay begins at step 2000"
     )
     assert fact(lines, "half-life").startswith(
-        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.005000 at step 3000"
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.005 at step 3000"
     )
 
 
@@ -161,7 +164,7 @@ def test_end_value_that_stops_the_halving(capsys):
     lines = preview(capsys, "--base-lr", "0.1", "--decay-rate", "0.9", "--end-value", "0.08")
     assert (
         fact(lines, "half-life")
-        == "half-life: none (end_value = 0.080000 stops the LR before it falls that far)"
+        == "half-life: none (end_value = 0.08 stops the LR before it falls that far)"
     )
 
 
@@ -172,7 +175,7 @@ def test_constant_schedule_has_no_half_life(capsys):
     )
 
 
-def test_small_rates_get_more_decimals(capsys):
+def test_small_rates_print_as_the_shortest_float32_decimal(capsys):
     lines = preview(
         capsys,
         "--base-lr",
@@ -184,19 +187,80 @@ def test_small_rates_get_more_decimals(capsys):
         "--at",
         "0,10000",
     )
-    assert lines[1:3] == ["Step 0: lr = 0.0001000", "Step 10000: lr = 0.0000366"]
-    assert 1e-4 * 0.99**100 == pytest.approx(0.0000366, abs=5e-8)
+    assert lines[1] == "Step 0: lr = 0.0001"
+    small = table(lines)[10000]
+    assert small == pytest.approx(1e-4 * 0.99**100, rel=1e-6)
+    assert re.fullmatch(r"Step 10000: lr = 3\.66\d*e-05", lines[2])  # scientific below 1e-4
+    assert_shortest_float32(lines[2].split(" = ")[1])
+
+
+def test_the_issue_example_prints_float32_values_as_their_shortest_decimal(capsys):
+    """The rows were `0.009999999776` (12 decimals, forced by the smallest value of the table):
+    now each value is the shortest decimal of its float32 value; tiny ones are scientific."""
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.01",
+        "--decay-steps",
+        "200",
+        "--decay-rate",
+        "0.5",
+        "--steps",
+        "5000",
+    )
+    assert lines[1] == "Step 0: lr = 0.01"
+    assert fact(lines, "half-life") == (
+        "half-life: 200 steps (the LR first falls to base_lr / 2 = 0.005 at step 200)"
+    )
+    rows = table(lines)
+    for step, value in rows.items():
+        assert value == pytest.approx(0.01 * 0.5 ** (step / 200), rel=1e-6)
+    for line in lines[1:11]:
+        text = line.split(" = ")[1]
+        assert_shortest_float32(text)
+        assert ("e-" in text) == (float(text) < 1e-4), text
+
+
+def assert_shortest_float32(text: str) -> None:
+    """``text`` reads back as a float32, and one significant digit fewer does not."""
+    value = np.float32(text)
+    mantissa = text.split("e")[0].replace(".", "").lstrip("0")
+    assert np.float32(float(text)) == value
+    if len(mantissa) > 1:
+        shorter = f"{float(value):.{len(mantissa) - 2}e}"  # one significant digit fewer
+        assert np.float32(shorter) != value, (text, shorter)
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--decay-rate", "0"], "decay_rate must be positive, got 0.0"),
-        (["--end-value", "nan"], "end_value must be finite"),
-        (["--base-lr", "-1"], "base_lr must be non-negative"),
-        (["--decay-steps", "0"], "decay_steps must be a positive integer"),
-        (["--transition-begin", "-5"], "transition_begin must be a non-negative integer"),
-        (["--decay-steps", "x"], "argument --decay-steps: invalid int value: 'x'"),
+        (
+            ["--decay-rate", "0"],
+            "argument --decay-rate: expected a finite positive number, got '0'",
+        ),
+        (["--end-value", "nan"], "argument --end-value: expected a finite non-negative number"),
+        (
+            ["--base-lr", "-1"],
+            "argument --base-lr: expected a finite non-negative number, got '-1'",
+        ),
+        (
+            ["--decay-steps", "0"],
+            "argument --decay-steps: expected an integer from 1 to 2147483647",
+        ),
+        (
+            ["--transition-begin", "-5"],
+            "argument --transition-begin: expected an integer from 0 to",
+        ),
+        (["--decay-steps", "x"], "argument --decay-steps: expected an integer from 1 to"),
+        # one rule for values that float32 cannot hold: refused, naming the flag and the value
+        (
+            ["--base-lr", "1e-40"],
+            "argument --base-lr: 1e-40 underflows float32: a value below 1.18e-38 is computed "
+            "as 0; give 0 or at least 1.18e-38",
+        ),
+        (["--decay-rate", "1e-40"], "argument --decay-rate: 1e-40 underflows float32"),
+        (["--end-value", "1e-39"], "argument --end-value: 1e-39 underflows float32"),
+        (["--base-lr", "1e39"], "argument --base-lr: 1e39 overflows float32"),
         (["--at", "1,-2"], "argument --at: steps must be between 0 and"),
         (["--at", "0,a"], "argument --at: expected comma-separated non-negative integers"),
         (["--at", "1", "--every", "2"], "argument --every: not allowed with argument --at"),
@@ -213,12 +277,15 @@ def test_small_rates_get_more_decimals(capsys):
             ["--warmup-steps", "0", "--warmup-start-lr", "0"],
             "argument --warmup-start-lr: needs --warmup-steps > 0",
         ),
-        (["--warmup-steps", "5", "--warmup-start-lr", "nan"], "warmup_start_lr must be finite"),
+        (
+            ["--warmup-steps", "5", "--warmup-start-lr", "nan"],
+            "argument --warmup-start-lr: expected a finite non-negative number, got 'nan'",
+        ),
         (
             ["--warmup-steps", "5", "--warmup-start-lr", "-0.1"],
-            "warmup_start_lr must be non-negative",
+            "argument --warmup-start-lr: expected a finite non-negative number, got '-0.1'",
         ),
-        (["--warmup-steps", "5", "--warmup-start-lr", "x"], "argument --warmup-start-lr: invalid"),
+        (["--warmup-steps", "5", "--warmup-start-lr", "1e-40"], "--warmup-start-lr: 1e-40 under"),
     ],
 )
 def test_bad_flags_are_usage_errors(capsys, args, message):
@@ -226,7 +293,10 @@ def test_bad_flags_are_usage_errors(capsys, args, message):
         main(["preview", *args])
     assert exit.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: expdecay")
+    assert err.startswith(
+        "usage: expdecay preview [-h]"
+    )  # the command's usage, not the top level's
+    assert err.splitlines()[-1].startswith("expdecay preview: error: ")
     assert message in err
 
 
@@ -234,7 +304,26 @@ def test_a_command_is_required(capsys):
     with pytest.raises(SystemExit) as exit:
         main([])
     assert exit.value.code == 2
-    assert "the following arguments are required" in capsys.readouterr().err
+    assert "the following arguments are required: {preview,demo}" in capsys.readouterr().err
+
+
+def test_an_unknown_option_before_the_command_is_named(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--bogus"])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: expdecay [-h] [--version] {preview,demo}")
+    assert err.splitlines()[-1] == (
+        "expdecay: error: unrecognized arguments: --bogus (expected a command: preview or demo)"
+    )
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    version = tomllib_or_skip().loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert capsys.readouterr().out == f"expdecay {version}\n"
 
 
 def test_python_dash_m_expdecay(monkeypatch, capsys):
@@ -242,17 +331,21 @@ def test_python_dash_m_expdecay(monkeypatch, capsys):
     with pytest.raises(SystemExit) as exit:
         runpy.run_module("expdecay", run_name="__main__", alter_sys=True)
     assert exit.value.code == 0
-    assert "Step 0: lr = 0.001000" in capsys.readouterr().out
+    assert "Step 0: lr = 0.001" in capsys.readouterr().out
     monkeypatch.setattr(sys, "argv", ["expdecay", "preview", "--decay-rate", "-1"])
     with pytest.raises(SystemExit) as exit:
         runpy.run_module("expdecay", run_name="__main__", alter_sys=True)
     assert exit.value.code == 2
 
 
-def test_console_script_points_at_main():
-    tomllib = pytest.importorskip(
+def tomllib_or_skip():
+    return pytest.importorskip(
         "tomllib", reason="tomllib is in the standard library from Python 3.11"
     )
+
+
+def test_console_script_points_at_main():
+    tomllib = tomllib_or_skip()
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"expdecay": "expdecay.cli:main"}
 
@@ -275,14 +368,27 @@ def test_plot_writes_a_png(capsys, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_plot_without_matplotlib_says_how_to_get_it(capsys, tmp_path, monkeypatch):
+@pytest.mark.parametrize("command", ["preview", "demo"])
+def test_a_figure_without_matplotlib_is_refused_before_any_work(
+    command, capsys, tmp_path, monkeypatch
+):
+    """Both commands check for matplotlib first and say how to install the extra (the demo used to
+    train, then print `no plot`, and exit 0; preview --plot printed its table, then exited 1)."""
+    import expdecay.demo
+
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
-    path = tmp_path / "schedule.png"
-    assert main(["preview", "--at", "0", "--plot", str(path)]) == 1
-    captured = capsys.readouterr()
-    assert "Step 0: lr = 0.001000" in captured.out  # the table still prints
-    assert '.venv/bin/pip install -e ".[plot]"' in captured.err
-    assert not path.exists()
+    monkeypatch.setattr(expdecay.demo, "train", no_training)
+    path = tmp_path / "figure.png"
+    flag = "--plot" if command == "preview" else "--out"
+    code, out, err = run_cli([command, flag, str(path)])
+    line = assert_one_line_error(code, err, command)
+    assert f"argument {flag}: plotting needs matplotlib, which is not installed" in line
+    assert "pip install 'expdecay[plot]'" in line and f"or leave out {flag}" in line
+    assert out == "" and not path.exists()
+
+
+def no_training(*args, **kwargs):
+    raise AssertionError("trained before checking its arguments")
 
 
 def test_overflow_warning_is_one_plain_line(capsys):
@@ -315,8 +421,8 @@ def test_an_end_value_that_replaces_base_lr_says_so_as_the_warning_does(capsys):
     out, err = capsys.readouterr()
     [line] = [line for line in out.splitlines() if line.startswith("end_value:")]
     assert line == (
-        "end_value: 0.500000 (lower bound) is above base_lr = 0.001000: the learning rate is "
-        "end_value = 0.500000 from step 0"
+        "end_value: 0.5 (lower bound) is above base_lr = 0.001: the learning rate is "
+        "end_value = 0.5 from step 0"
     )
     assert re.fullmatch(
         r"expdecay: warning: end_value=0\.5 is above base_lr=0\.001, .*the learning rate is "
@@ -348,11 +454,11 @@ def test_an_upper_bound_below_base_lr_holds_at_end_value_and_says_so(capsys):
     assert table(lines) == {0: 0.05, 200: 0.05}  # what the line below says
     assert (
         fact(lines, "hold")
-        == "hold: lr = end_value = 0.050000 for steps 0 to 99; the decay begins at step 100"
+        == "hold: lr = end_value = 0.05 for steps 0 to 99; the decay begins at step 100"
     )
     assert fact(lines, "end_value") == (
-        "end_value: 0.050000 (upper bound) is below base_lr = 0.100000: the learning "
-        "rate is end_value = 0.050000 from step 0"
+        "end_value: 0.05 (upper bound) is below base_lr = 0.1: the learning "
+        "rate is end_value = 0.05 from step 0"
     )
 
 
@@ -389,14 +495,16 @@ def test_warmup_table_is_the_ramp_then_the_decay_by_the_hand_formula(capsys):
         assert lr == pytest.approx(expected, abs=1.5e-6), step
     assert rows[400] == 0.1 and rows[1400] == 0.05  # the peak at step 400; one half-life later
     assert fact(lines, "warmup") == (
-        "warmup: lr ramps linearly from warmup_start_lr = 0.020000 at step 0 up to the peak "
-        "base_lr = 0.100000 at step 400; the decay phase starts there"
+        "warmup: lr ramps linearly from warmup_start_lr = 0.02 at step 0 up to the peak "
+        "base_lr = 0.1 at step 400; the decay phase starts there"
     )
     assert fact(lines, "half-life") == (
-        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1400; the "
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.05 at step 1400; the "
         "decay begins at step 400)"
     )
-    assert fact(lines, "last step") == f"last step (3999): lr = {0.1 * 0.5**3.599:.6f}"
+    last = fact(lines, "last step").removeprefix("last step (3999): lr = ")
+    assert float(last) == pytest.approx(0.1 * 0.5**3.599, rel=1e-6)
+    assert_shortest_float32(last)
 
 
 def test_warmup_equals_warmup_exponential_decay_schedule(capsys):
@@ -426,17 +534,21 @@ def test_warmup_equals_warmup_exponential_decay_schedule(capsys):
         end_value=0.02,
     )
     rows = table(lines)
-    assert rows == {step: round(float(schedule(step)), 6) for step in rows}
+    assert list(rows) == [0, 1, 249, 250, 251, 549, 550, 1549, 1550, 2550, 3550, 10000]
+    for step, value in rows.items():  # the printed value is the float32 value, read back exactly
+        expected = np.float32(schedule(step))
+        if step < 250:  # the ramp: braintools' formula and optax's differ in the last bit at 0.1
+            assert abs(np.float32(value) - expected) <= 2 * np.spacing(np.float32(0.1)), step
+        else:  # the decay phase: bit for bit
+            assert np.float32(value) == expected, step
     assert rows[250] == rows[1549] == 0.1 and rows[1550] == 0.05 and rows[3550] == 0.02
     assert fact(lines, "hold") == (
-        "hold: lr = base_lr = 0.100000 for steps 250 to 549; the decay begins at step 550"
+        "hold: lr = base_lr = 0.1 for steps 250 to 549; the decay begins at step 550"
     )
     assert fact(lines, "half-life").startswith(
-        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1550; "
+        "half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.05 at step 1550; "
     )
-    assert fact(lines, "end_value") == (
-        "end_value: 0.020000 (lower bound), first reached at step 3550"
-    )
+    assert fact(lines, "end_value") == ("end_value: 0.02 (lower bound), first reached at step 3550")
 
 
 def test_the_facts_come_from_the_decay_phase_not_the_ramp(capsys):
@@ -453,7 +565,7 @@ def test_the_facts_come_from_the_decay_phase_not_the_ramp(capsys):
     )
     assert table(lines) == {0: 0.0, 50: 0.05, 100: 0.1}
     assert "at step 1100;" in fact(lines, "half-life")
-    assert fact(lines, "end_value").startswith("end_value: 0.030000 (lower bound), first reached")
+    assert fact(lines, "end_value").startswith("end_value: 0.03 (lower bound), first reached")
     step = int(re.search(r"first reached at step (\d+)", fact(lines, "end_value"))[1])
     assert abs(step - (100 + 1000 * math.log(0.3) / math.log(0.5))) <= 1  # 1837.0...
 
@@ -462,12 +574,10 @@ def test_an_end_value_above_base_lr_after_a_warmup_is_reported_from_the_peak(cap
     lines = preview(capsys, "--end-value", "0.5", "--warmup-steps", "10", "--at", "0,5,10")
     assert table(lines) == {0: 0.0, 5: 0.0005, 10: 0.5}
     assert fact(lines, "warmup") == (
-        "warmup: lr ramps linearly from warmup_start_lr = 0.000000 at step 0 towards base_lr = "
-        "0.001000; at step 10 the decay phase starts at end_value = 0.500000"
+        "warmup: lr ramps linearly from warmup_start_lr = 0.0 at step 0 towards base_lr = "
+        "0.001; at step 10 the decay phase starts at end_value = 0.5"
     )
-    assert fact(lines, "end_value").endswith(
-        "the learning rate is end_value = 0.500000 from step 10"
-    )
+    assert fact(lines, "end_value").endswith("the learning rate is end_value = 0.5 from step 10")
 
 
 def test_no_warmup_output_is_unchanged_by_the_warmup_flags(capsys):
@@ -592,12 +702,32 @@ def test_bad_preview_input_is_one_line_before_anything_is_computed(argv, message
 def test_bad_demo_input_is_one_line_before_training(argv, message, tmp_path, monkeypatch):
     import expdecay.demo
 
-    def no_training(*args, **kwargs):
-        raise AssertionError("trained before checking its arguments")
-
     monkeypatch.setattr(expdecay.demo, "train", no_training)
     code, out, err = run_cli([a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert message.replace("{tmp}", str(tmp_path)) in assert_one_line_error(code, err, "demo")
+    assert out == ""
+
+
+def test_a_figure_path_under_a_file_says_so(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file")
+    path = tmp_path / "notes.txt" / "lr.png"
+    code, out, err = run_cli(["preview", "--plot", str(path)])
+    line = assert_one_line_error(code, err, "preview")
+    assert line.endswith(f"--plot='{path}': {tmp_path / 'notes.txt'} is a file, not a directory")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_figure_path_that_cannot_be_created_is_refused_before_training(monkeypatch):
+    """/proc passes a permission check (as root, every one passes) but refuses new files: the demo
+    trained for the whole run, then failed to write its figure."""
+    import expdecay.demo
+
+    monkeypatch.setattr(expdecay.demo, "train", no_training)
+    code, out, err = run_cli(["demo", "--out", "/proc/demo.png"])
+    line = assert_one_line_error(code, err, "demo")
+    assert line.startswith("expdecay demo: error: --out='/proc/demo.png': ")
+    # as root (CI): /proc passes os.access, and the file cannot be created; else it is not writable
+    assert line.endswith(("is not writable", "Permission denied", "No such file or directory"))
     assert out == ""
 
 
@@ -611,7 +741,7 @@ def test_a_failed_write_is_one_line(tmp_path, monkeypatch, capsys):
     path = tmp_path / "x.png"
     assert main(["preview", "--at", "0", "--plot", str(path)]) == 2
     captured = capsys.readouterr()
-    assert "Step 0: lr = 0.001000" in captured.out
+    assert "Step 0: lr = 0.001" in captured.out
     assert (
         captured.err
         == f"expdecay preview: error: cannot write {path}: [Errno 28] No space left on device\n"
@@ -750,3 +880,75 @@ def test_demo_never_gives_a_traceback(data, tmp_path_factory):
         )
         last = out.rstrip("\n").split("\n")[-1]  # not splitlines(): a file name may hold "\x1e"
         assert last == f"wrote {out_path}"
+
+
+# ------------------------------------------------- closed pipes, and no JAX before the checks
+class ClosedAfterOneLine(io.StringIO):
+    """A pipe whose reader leaves after the first line, as ``| head -1`` does."""
+
+    def write(self, text):
+        if "\n" in self.getvalue():
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_demo_into_a_closed_pipe_still_writes_its_figure(tmp_path, monkeypatch):
+    import expdecay.demo
+
+    def train(scheduler, steps, **kwargs):
+        return {"loss": np.linspace(1.0, 0.1, steps), "lr": np.full(steps, 0.01, np.float32)}
+
+    monkeypatch.setattr(expdecay.demo, "train", train)
+    pipe, err = ClosedAfterOneLine(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", pipe)
+    monkeypatch.setattr(sys, "stderr", err)
+    out = tmp_path / "demo.png"
+    assert main(["demo", "--steps", "20", "--out", str(out), "--no-progress"]) == 141
+    assert (
+        pipe.getvalue().startswith("Adam on a 2-32-32-1 MLP") and pipe.getvalue().count("\n") == 1
+    )
+    assert err.getvalue() == ""  # no traceback, no message
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the work that needs no reader is done
+
+
+def test_without_jax_help_version_and_refusals_then_a_real_closed_pipe(tmp_path):
+    """In a fresh interpreter: --help, --version and refused arguments answer without importing JAX
+    (it took ~3 s before every answer); then `preview | head -1` ends without a traceback."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    script = f"""
+import contextlib, io, sys
+from expdecay.cli import main
+for argv in (["--help"], ["--version"], ["--bogus"], ["preview", "--bogus"],
+             ["preview", "--base-lr", "1e-40"], ["preview", "--steps", "0"],
+             ["demo", "--out", {str(tmp_path / "missing" / "x.png")!r}]):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as e:
+        try:
+            main(argv)
+        except SystemExit as exit:
+            code = exit.code
+    print(argv, code, e.getvalue().strip().splitlines()[-1:])
+print(sorted(m for m in ("jax", "brainstate", "optax") if m in sys.modules))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert lines[-1] == "[]", done.stdout  # none of them imported
+    assert [line.split("] ")[1].split(" ")[0] for line in lines[:-1]] == ["0", "0"] + ["2"] * 5
+    assert "unrecognized arguments: --bogus" in lines[2] and "usage" not in lines[2]
+    assert lines[3].endswith("['expdecay preview: error: unrecognized arguments: --bogus']")
+
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "expdecay", "preview", "--steps", "5000", "--every", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    first = reader.stdout.readline()
+    reader.stdout.close()  # the reader goes away, as `head -1` does
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 141, err  # 128 + SIGPIPE, what a shell reports
+    assert first.startswith(b"ExponentialDecayLR(") and err == ""

@@ -112,6 +112,7 @@ def test_the_pages_with_examples_are_all_found():
         "docs/migration.md",
         "docs/preview.md",
         "docs/warmup.md",
+        "docs/checkpoints.md",
     } <= names
 
 

@@ -187,10 +187,19 @@ def test_state_dict_moves_between_the_libraries(name, source):
 @pytest.mark.parametrize("source", ["braintools", "expdecay"])
 def test_clipped_lbfgs_state_dict_moves_between_the_libraries(source):
     """braintools nests L-BFGS's states under the clipping: ``(clips..., (lbfgs states))``."""
-    check_state_dict_moves("lbfgs", source, grad_clip_norm=0.5, grad_clip_value=0.05)
+    check_state_dict_moves(
+        "lbfgs", source, rtol=LBFGS_ACROSS_RTOL, grad_clip_norm=0.5, grad_clip_value=0.05
+    )
 
 
-def check_state_dict_moves(name, source, **override):
+# Two libraries' L-BFGS trajectories agree to float32 rounding, which L-BFGS amplifies (it divides
+# by small dot products) and which depends on the XLA release: 1e-5 holds with the newest jax,
+# while the lowest declared versions (.ci/lowest) measured 1.4e-5 (jax 0.6.1-0.6.2) and 3.2e-5
+# (jax 0.7.0). Resuming within one library stays bitwise (the test below).
+LBFGS_ACROSS_RTOL = 5e-5
+
+
+def check_state_dict_moves(name, source, rtol=RTOL, **override):
     bt = braintools_optim()
     libs = {"braintools": bt, "expdecay": expdecay}
     src, dst = libs[source], libs["expdecay" if source == "braintools" else "braintools"]
@@ -218,7 +227,7 @@ def check_state_dict_moves(name, source, **override):
         jax.tree.leaves(saved["opt_state"]),
     )
     assert int(optimizer.step_count.value) == SAVED_AT
-    assert worst_relative(run_steps(params, optimizer, sched, THEN, out=[]), expected) <= RTOL
+    assert worst_relative(run_steps(params, optimizer, sched, THEN, out=[]), expected) <= rtol
 
 
 @pytest.mark.parametrize("name", NAMES)

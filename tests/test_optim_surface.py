@@ -150,3 +150,42 @@ def test_deepcopy_is_refused_clearly_and_a_state_dict_copies_instead():
             o.step({"w": jnp.asarray([1.0, -0.5])})
             s.step()
         np.testing.assert_array_equal(np.asarray(w2.value), np.asarray(w.value))
+
+
+def test_pickle_is_refused_clearly_and_names_what_to_pickle_instead():
+    """`pickle.dumps(optimizer)` failed with `cannot pickle 'weakref.ReferenceType' object`."""
+    import pickle
+
+    w = brainstate.ParamState(jnp.zeros(2))
+    optimizer = expdecay.Adam(lr=0.1).register_trainable_weights({"w": w})
+    with pytest.raises(TypeError) as error:
+        pickle.dumps(optimizer)
+    message = str(error.value)
+    assert message.startswith("pickle.dumps(Adam) (or copy.copy) is not supported")
+    assert "state_dict()" in message and "does not hold the model's parameters" in message
+    pickle.dumps(optimizer.state_dict())  # what it advises does pickle
+
+
+def test_assigning_lr_says_it_is_fixed_and_what_to_do_instead():
+    """`optimizer.lr = 0.5` said `property 'lr_scheduler' of 'Adam' object has no setter`."""
+    w = brainstate.ParamState(jnp.zeros(2))
+    scheduler = expdecay.ExponentialDecayLR(base_lr=0.1, decay_steps=10, decay_rate=0.5)
+    optimizer = expdecay.Adam(lr=scheduler).register_trainable_weights({"w": w})
+    for name in ("lr", "lr_scheduler"):
+        with pytest.raises(AttributeError) as error:
+            setattr(optimizer, name, 0.5)
+        message = str(error.value)
+        assert message.startswith(f"Adam.{name} cannot be assigned (got 0.5)")
+        assert "param_groups[i]['lr']" in message and "current_lr" in message
+        assert optimizer.lr is scheduler  # nothing changed
+    optimizer.param_groups[0]["lr"] = 0.5  # what the message advises works, until the next step
+    assert float(optimizer.current_lr) == 0.5
+
+
+@pytest.mark.parametrize("lr", ["0.1", None, [object()]])
+def test_a_wrong_lr_names_both_kinds_of_scheduler(lr):
+    with pytest.raises(TypeError) as error:
+        expdecay.Adam(lr=lr)
+    assert str(error.value) == (
+        f"lr must be a number >= 0, an expdecay scheduler or a braintools scheduler, got {lr!r}"
+    )

@@ -32,6 +32,13 @@ from expdecay.optim.transforms import (
 )
 from optim_support import train_optax, train_stateful, worst_relative
 
+# jax.enable_x64 from jax 0.8 on; before it, jax.experimental.enable_x64 (removed since): the lowest
+# declared jax (.ci/lowest) has only the latter
+if hasattr(jax, "enable_x64"):
+    enable_x64 = jax.enable_x64
+else:  # pragma: no cover - jax < 0.8
+    from jax.experimental import enable_x64
+
 STEPS, EVERY, RTOL = 300, 10, 1e-5
 GRADS = np.array(
     [
@@ -88,7 +95,7 @@ PRECISIONS = {"float32": (False, 3e-5, 1e-6), "float64": (True, 1e-12, 1e-14)}
 )
 def test_nadam_follows_the_formula(b1, b2, eps, psi, precision):
     x64, rtol, atol = PRECISIONS[precision]
-    with jax.enable_x64(x64):
+    with enable_x64(x64):
         ours, state = run(scale_by_nadam(b1=b1, b2=b2, eps=eps, momentum_decay=psi), GRADS)
         assert ours.dtype == np.dtype(precision) and state.mu_product.dtype == np.dtype(precision)
     np.testing.assert_allclose(ours, nadam_by_hand(GRADS, b1, b2, eps, psi), rtol=rtol, atol=atol)
@@ -368,7 +375,7 @@ def test_counts_saturate_instead_of_wrapping():
 @pytest.mark.parametrize("x64", [False, True])
 def test_nadam_dtypes(x64):
     """int32 count (as optax's); the momentum product in the default float (braintools: always float32)."""
-    with jax.enable_x64(x64):
+    with enable_x64(x64):
         state = scale_by_nadam().init(jnp.zeros(2))
     assert state.count.dtype == jnp.int32
     assert state.mu_product.dtype == (jnp.float64 if x64 else jnp.float32)

@@ -123,7 +123,7 @@ def test_expdecay_works_without_matplotlib_installed():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "Step 0: lr = 0.001000" in run.stdout
+    assert "Step 0: lr = 0.001\n" in run.stdout
 
 
 def test_a_plateau_is_drawn_from_the_metrics_it_is_given_and_left_as_it_was():

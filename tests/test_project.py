@@ -68,3 +68,29 @@ def test_the_package_ships_py_typed():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert config["tool"]["setuptools"]["package-data"]["expdecay"] == ["py.typed"]
     assert (ROOT / "src" / "expdecay" / "py.typed").read_bytes() == b""
+
+
+def declared_lower_bounds():
+    """``{name: version}`` of each ``name>=version`` in pyproject's dependencies and plot extra."""
+    tomllib = pytest.importorskip(
+        "tomllib", reason="tomllib is in the standard library from Python 3.11"
+    )
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for requirement in project["dependencies"] + project["optional-dependencies"]["plot"]:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        if match:  # markers and upper bounds (brainevent<0.0.6 on 3.10) are not lower bounds
+            bounds[match[1].lower()] = match[2]
+    return bounds
+
+
+def test_the_lowest_job_installs_exactly_the_declared_lower_bounds():
+    text = (ROOT / ".ci" / "lowest-constraints.txt").read_text(encoding="utf-8")
+    pins = dict(line.split("==") for line in text.splitlines() if line and not line.startswith("#"))
+    assert pins == declared_lower_bounds()
+    assert set(pins) == {"jax", "numpy", "brainstate", "optax", "matplotlib"}
+    lowest = (ROOT / ".ci" / "lowest").read_text(encoding="utf-8")
+    assert "constraints=.ci/lowest-constraints.txt" in lowest and '-e ".[plot]"' in lowest
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert "run: bash .ci/lowest" in workflow
+    assert ".ci/lowest" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")

@@ -4,48 +4,37 @@
 >>> scheduler = ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.96)
 >>> scheduler.last_epoch.value, round(float(scheduler.get_last_lr()[0]), 6)
 (0, 0.1)
+
+The public names are those of :mod:`expdecay.api`. They are loaded, with JAX, at the first use of
+any of them (``from expdecay import Adam``, ``expdecay.Adam``, ``from expdecay import *``), not at
+``import expdecay``: so the command line (``python -m expdecay``) parses and checks its arguments,
+and answers ``--help``, without waiting seconds for JAX.
 """
 
-from . import optim, schedulers
-from .checkpoint import StateDictKeyError
-from .diagnostics import count_compilations
-from .functional import (
-    cosine_onecycle_schedule,
-    cosine_decay_schedule,
-    exponential_decay,
-    join_schedules,
-    linear_onecycle_schedule,
-    linear_schedule,
-    piecewise_constant_schedule,
-    polynomial_schedule,
-    sgdr_schedule,
-    warmup_cosine_decay_schedule,
-    warmup_exponential_decay_schedule,
-)
-from .optim import *  # noqa: F403  (the optimizer shell and table: optim.__all__)
-from .plot import plot_schedule
-from .schedulers import *  # noqa: F403  (the schedulers and their warnings: schedulers.__all__)
-from .states import OptimState
+import importlib
+from typing import Any, List
 
 __version__ = "0.1.0"
 
-# Each subpackage lists its public names once; this adds them to the top level.
-__all__ = [
-    "exponential_decay",
-    "linear_schedule",
-    "join_schedules",
-    "warmup_exponential_decay_schedule",
-    "cosine_onecycle_schedule",
-    "linear_onecycle_schedule",
-    "cosine_decay_schedule",
-    "warmup_cosine_decay_schedule",
-    "polynomial_schedule",
-    "piecewise_constant_schedule",
-    "sgdr_schedule",
-    *schedulers.__all__,
-    "OptimState",
-    *optim.__all__,
-    "StateDictKeyError",
-    "plot_schedule",
-    "count_compilations",
-]
+
+def _load() -> Any:
+    """Import the whole public API (and JAX) and make its names attributes of this package."""
+    api = importlib.import_module(
+        f"{__name__}.api"
+    )  # not `from . import api`: that calls __getattr__
+    globals().update({name: getattr(api, name) for name in api.__all__})
+    globals()["__all__"] = list(api.__all__)
+    return api
+
+
+def __getattr__(name: str) -> Any:
+    if name.startswith("__") and name != "__all__":  # __path__, __file__, ... are found already
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    _load()
+    if name in globals():  # a public name, __all__, or a subpackage that the API imported
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_load().__all__))

@@ -22,6 +22,7 @@ __all__ = [
     "adopt_structure",
     "matching",
     "refuse_deepcopy",
+    "refuse_pickle",
 ]
 
 
@@ -120,10 +121,28 @@ def matching(name: str, saved: Any, current: Any) -> Any:
     return jax.tree.unflatten(c_tree, out)
 
 
-def refuse_deepcopy(obj: Any, memo: Any = None) -> Any:
-    """``copy.deepcopy`` of a scheduler or an optimizer: a clear error instead of an obscure one."""
-    raise TypeError(
-        f"copy.deepcopy({type(obj).__name__}) is not supported: it holds brainstate states, which "
-        f"cannot be copied (braintools' optimizers are brainstate graph nodes, expdecay's are not; "
-        f"docs/differences.md). Build a new one and load_state_dict(old.state_dict()) into it"
+def _not_copyable(obj: Any, operation: str) -> TypeError:
+    """The one message of :func:`refuse_deepcopy` and :func:`refuse_pickle`."""
+    name = type(obj).__name__
+    return TypeError(
+        f"{operation.format(name=name)} is not supported: it holds brainstate states, which cannot be "
+        f"copied or pickled (braintools' optimizers are brainstate graph nodes, expdecay's are "
+        f"not; docs/differences.md). Save or copy its state_dict() instead (arrays and numbers, "
+        f"which pickle): build a new {name} and load_state_dict(old.state_dict()) into it; an "
+        f"optimizer's state dict does not hold the model's parameters (docs/checkpoints.md)"
     )
+
+
+def refuse_deepcopy(obj: Any, memo: Any = None) -> Any:
+    """``copy.deepcopy`` of a scheduler or an optimizer: a clear error instead of an obscure one.
+
+    Use it as the class's ``__deepcopy__``."""
+    raise _not_copyable(obj, "copy.deepcopy({name})")
+
+
+def refuse_pickle(obj: Any, protocol: Any = None) -> Any:
+    """``pickle.dumps`` (and ``copy.copy``, which goes the same way) of a scheduler or an optimizer:
+    a clear error that says what to pickle instead, not ``cannot pickle 'weakref.ReferenceType'``.
+
+    Use it as the class's ``__reduce_ex__``."""
+    raise _not_copyable(obj, "pickle.dumps({name}) (or copy.copy)")

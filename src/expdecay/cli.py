@@ -2,7 +2,7 @@
 
 ``expdecay preview`` prints the learning rate of an
 :class:`~expdecay.ExponentialDecayLR` at chosen steps, in the format of the
-braintools documentation (``Step 1000: lr = 0.050000``), then the facts people
+braintools documentation (``Step 1000: lr = 0.05``), then the facts people
 otherwise work out by hand: how long the LR is held before
 ``transition_begin``, its half-life, the step at which it first reaches
 ``end_value``, and its value at the last step. Every number comes from the
@@ -18,32 +18,46 @@ half-life, ``end_value``) are measured from step ``N``.
 >>> exit_code = main(["preview", "--base-lr", "0.1", "--decay-steps", "1000", "--decay-rate", "0.5",
 ...       "--staircase", "--at", "0,1000,2000,3000"])
 ExponentialDecayLR(base_lr=0.1, decay_steps=1000, decay_rate=0.5, transition_begin=0, staircase=True, end_value=None, last_epoch=0)
-Step 0: lr = 0.100000
-Step 1000: lr = 0.050000
-Step 2000: lr = 0.025000
-Step 3000: lr = 0.012500
-half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.050000 at step 1000)
+Step 0: lr = 0.1
+Step 1000: lr = 0.05
+Step 2000: lr = 0.025
+Step 3000: lr = 0.0125
+half-life: 1000 steps (the LR first falls to base_lr / 2 = 0.05 at step 1000)
 end_value: none (the LR is not bounded)
-last step (3000): lr = 0.012500
+last step (3000): lr = 0.0125
+
+Learning rates print as the shortest decimal that is the computed float32 value
+(:func:`expdecay.formatting.format_lr`). The arguments are parsed and checked
+before JAX is imported (:mod:`expdecay.cli_parser`), so ``--help`` and refusals
+take a fraction of a second. When the reader of the output goes away (``| head``),
+the command stops writing without a traceback, finishes what does not need the
+output (the demo still writes its figure), and exits with status 141
+(128 + SIGPIPE), as a command ended by a closed pipe does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import warnings
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from .cli_parser import MAX_ROWS, build_parser
-from .plot import check_figure_path
-from .formatting import lr_decimals
-from .schedulers import EndValueWarning, ExponentialDecayLR, SequentialLR, WarmupScheduler
-from .schedulers.limit_warnings import first_step
-from .validation import max_step
+from .cli_parser import MAX_ROWS, build_parser, max_step
+from .formatting import format_lr
+from .plot import check_figure_path, require_matplotlib
 
-__all__ = ["main", "build_parser"]
+if TYPE_CHECKING:  # imported, with JAX, once the arguments have been checked
+    from .schedulers import ExponentialDecayLR
+
+__all__ = ["main", "build_parser", "CLOSED_PIPE_STATUS"]
+
+#: The exit status after the reader of the output went away: 128 + SIGPIPE, what a shell reports for
+#: a command that a closed pipe ended (``seq 1000000 | head -1`` in bash: ``PIPESTATUS`` 141).
+CLOSED_PIPE_STATUS = 141
 
 
 # ------------------------------------------------------------------- preview
@@ -55,6 +69,22 @@ def _preview(args: argparse.Namespace) -> int:
             f"it), got --warmup-start-lr {args.warmup_start_lr!r} with --warmup-steps {warmup}"
         )
     start_lr = 0.0 if args.warmup_start_lr is None else args.warmup_start_lr
+    if args.steps is None:
+        steps = max(args.at) + 1 if args.at else 5000
+    else:
+        steps = args.steps
+    last = steps - 1
+    every = args.every or max(steps // 10, 1)
+    if args.at is None and -(-steps // every) > MAX_ROWS:
+        args.subparser.error(
+            f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
+            f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at"
+        )
+    if args.plot is not None:  # before anything is computed, and before JAX is imported
+        _check_figure(args, "--plot", args.plot)
+    from .schedulers import EndValueWarning, ExponentialDecayLR, SequentialLR, WarmupScheduler
+    from .schedulers.limit_warnings import first_step
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -73,22 +103,6 @@ def _preview(args: argparse.Namespace) -> int:
                 scheduler = SequentialLR([ramp, decay], milestones=[warmup])
     except (TypeError, ValueError, OverflowError) as error:
         args.subparser.error(str(error))  # argparse's usage message and exit code 2
-    if args.steps is None:
-        steps = max(args.at) + 1 if args.at else 5000
-    else:
-        steps = args.steps
-    last = steps - 1
-    every = args.every or max(steps // 10, 1)
-    if args.at is None and -(-steps // every) > MAX_ROWS:
-        args.subparser.error(
-            f"argument --every: --every {every} with --steps {steps} prints {-(-steps // every)} "
-            f"rows, more than {MAX_ROWS}; print fewer with a larger --every or with --at"
-        )
-    if args.plot is not None:  # before anything is computed
-        try:
-            check_figure_path("--plot", args.plot)
-        except ValueError as error:
-            args.subparser.error(str(error))
     for warning in caught:  # e.g. a growing schedule that overflows: one plain line, no source line
         print(f"expdecay: warning: {warning.message}", file=sys.stderr)
     replaced = any(issubclass(warning.category, EndValueWarning) for warning in caught)
@@ -97,16 +111,13 @@ def _preview(args: argparse.Namespace) -> int:
     def lr(step: int) -> float:
         return float(scheduler.lr_at(step)[0])
 
-    values = [
-        float(v) for v in np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]
-    ]
+    computed = np.asarray(scheduler.lr_at(np.asarray(table, dtype=np.int64)))[:, 0]
+    values = [float(v) for v in computed]
     # the decay phase starts at step `warmup` (0 without one): its facts are measured from there
     base, end = lr(warmup), args.end_value
-    facts = [base, lr(last), args.base_lr] + ([end] if end else []) + ([start_lr] if warmup else [])
-    digits = lr_decimals(values + facts)
 
-    def fmt(value: float) -> str:
-        return f"{value:.{digits}f}"
+    def fmt(value: float) -> str:  # in the float the learning rates are computed in
+        return format_lr(value, computed.dtype)
 
     print(repr(scheduler))
     for step, value in zip(table, values):
@@ -187,11 +198,7 @@ def _plot_preview(scheduler, decay: ExponentialDecayLR, warmup: int, last: int, 
     ``end_value``."""
     from .plot import new_figure, plot_schedule
 
-    try:
-        figure = new_figure(figsize=(8, 4.5))
-    except ImportError as error:
-        print(f"expdecay: cannot write {path}: {error}", file=sys.stderr)
-        return 1
+    figure = new_figure(figsize=(8, 4.5))  # matplotlib was found before anything was computed
     ax = figure.subplots()
     steps = np.unique(np.linspace(0, last, num=min(last + 1, 4001)).astype(np.int64))
     if warmup:
@@ -224,22 +231,99 @@ def _plot_preview(scheduler, decay: ExponentialDecayLR, warmup: int, last: int, 
     return 0
 
 
+# ------------------------------------------------------------ checks, pipes
+def _check_figure(args: argparse.Namespace, flag: str, path: str) -> None:
+    """Refuse, as a usage error, a figure that cannot be drawn (no matplotlib) or written."""
+    try:
+        require_matplotlib()
+    except ImportError as error:
+        args.subparser.error(f"argument {flag}: {error}; or leave out {flag}")
+    try:
+        check_figure_path(flag, path)
+    except ValueError as error:
+        args.subparser.error(str(error))
+
+
+class _PipeGuard:
+    """A text stream that stops writing, without an error, once its reader has gone (a closed pipe,
+    ``BrokenPipeError``); :attr:`gone` says whether it has."""
+
+    def __init__(self, stream: Any):
+        self.stream, self.gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._close()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._close()
+
+    def _close(self) -> None:
+        self.gone = True
+        # what the stream still buffers would fail again when Python flushes it at exit, with an
+        # "Exception ignored" message: its descriptor now writes to the null device
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding, ...
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def _guarded_output() -> Iterator[List[_PipeGuard]]:
+    """``sys.stdout`` and ``sys.stderr`` guarded by :class:`_PipeGuard` for the ``with`` block."""
+    saved = sys.stdout, sys.stderr
+    guards = [_PipeGuard(sys.stdout), _PipeGuard(sys.stderr)]
+    sys.stdout, sys.stderr = guards
+    try:
+        yield guards
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 # ---------------------------------------------------------------------- main
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit code.
 
-    Bad arguments, including values the schedulers reject and figure files
-    that cannot be written, print argparse's usage message and a one-line
-    error, and exit with code 2, before anything is computed or trained.
+    Bad arguments, including values the schedulers reject, figure files that cannot be written and
+    a figure without matplotlib, print the command's usage message and a one-line error, and exit
+    with code 2, before anything is computed or trained (and before JAX is imported, except for the
+    few checks that only the scheduler makes). When the output's reader goes away, the command
+    finishes without writing and returns :data:`CLOSED_PIPE_STATUS`.
     """
+    with _guarded_output() as guards:
+        code = _run(argv)
+    if any(guard.gone for guard in guards) and code == 0:
+        return CLOSED_PIPE_STATUS
+    return code
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command is None:
+        if unknown:
+            parser.error(
+                f"unrecognized arguments: {' '.join(unknown)} (expected a command: preview or demo)"
+            )
+        parser.error("the following arguments are required: {preview,demo}")
+    if unknown:  # the command's own usage, not the top level's
+        args.subparser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "preview":
         return _preview(args)
-    try:
-        check_figure_path("--out", args.out)
-    except ValueError as error:
-        args.subparser.error(str(error))
+    out = None if args.no_plot else args.out
+    if out is not None:
+        _check_figure(args, "--out", out)
     from .demo import run_demo
 
-    return run_demo(steps=args.steps, out=args.out, seed=args.seed, progress=not args.no_progress)
+    return run_demo(steps=args.steps, out=out, seed=args.seed, progress=not args.no_progress)

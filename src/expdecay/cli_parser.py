@@ -1,21 +1,102 @@
 """The argument parser of the ``expdecay`` command line (:mod:`expdecay.cli`): its options,
-and the argparse types that check each value before anything is computed."""
+and the argparse types that check each value before anything is computed.
+
+This module imports neither JAX nor the schedulers (numpy only), so ``--help``, ``--version`` and
+every refused argument are answered in a fraction of a second; the command imports JAX once its
+arguments have passed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import sys
 from typing import Callable, List, Optional
 
-from .plot import PLOT_HINT
-from .validation import max_step
+import numpy as np
 
-__all__ = ["build_parser", "MAX_ROWS", "DEMO_MAX_STEPS"]
+from . import __version__
+from .plot import PLOT_HINT
+
+__all__ = ["build_parser", "MAX_ROWS", "DEMO_MAX_STEPS", "x64_enabled", "max_step", "lr_dtype"]
 
 MAX_ROWS = 100_000  # the most rows --every may print
 DEMO_MAX_STEPS = 1_000_000  # the demo records loss and learning rate at every step
 
 
+# ------------------------------------------------------- JAX's limits, without JAX
+def x64_enabled() -> bool:
+    """Whether JAX computes in 64 bits: ``jax.config.jax_enable_x64`` once JAX is imported, else
+    what JAX will read at its import, the ``JAX_ENABLE_X64`` environment variable."""
+    jax = sys.modules.get("jax")
+    config = getattr(jax, "config", None)
+    if config is not None:
+        return bool(config.jax_enable_x64)
+    flag = os.environ.get("JAX_ENABLE_X64", "").strip().lower()
+    return flag in ("1", "true", "t", "yes", "y", "on")
+
+
+def max_step() -> int:
+    """The largest step count (:func:`expdecay.validation.max_step`), known without importing
+    JAX: 2**31 - 1, or 2**63 - 1 with x64."""
+    return int(np.iinfo(np.int64 if x64_enabled() else np.int32).max)
+
+
+def lr_dtype() -> np.dtype:
+    """The float every learning rate is computed in: float32, or float64 with x64."""
+    return np.dtype(np.float64 if x64_enabled() else np.float32)
+
+
 # ------------------------------------------------------------------ arguments
+def _real(positive: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number ``>= 0`` (``> 0`` with ``positive``) that the learning
+    rates' float holds. One rule for values too small for it: a non-zero value below the smallest
+    normal float (1.2e-38 in float32) would be computed as 0 (XLA flushes subnormals to zero), so
+    it is refused rather than silently becoming 0."""
+    kind = "positive" if positive else "non-negative"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError(f"expected a finite {kind} number, got {text!r}")
+        info = np.finfo(lr_dtype())
+        if value > float(info.max):
+            raise argparse.ArgumentTypeError(
+                f"{text} overflows {info.dtype}: expected at most {float(info.max):g}"
+            )
+        if 0 < value < float(info.tiny):
+            smallest = f"{float(info.tiny):.3g}"
+            zero = "" if positive else "0 or "
+            raise argparse.ArgumentTypeError(
+                f"{text} underflows {info.dtype}: a value below {smallest} is computed as 0; "
+                f"give {zero}at least {smallest}"
+            )
+        return value
+
+    return parse
+
+
+def _integer(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer step count from ``minimum`` to :func:`max_step`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if not minimum <= value <= max_step():
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {minimum} to {max_step()}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
 def _count(maximum: Optional[int] = None, why: str = "") -> Callable[[str], int]:
     """An argparse type: a positive integer, at most ``maximum``."""
 
@@ -33,19 +114,6 @@ def _count(maximum: Optional[int] = None, why: str = "") -> Callable[[str], int]
         return value
 
     return parse
-
-
-def _warmup_steps(text: str) -> int:
-    """An argparse type: a non-negative integer step count, at most :func:`max_step`."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= max_step():
-        raise argparse.ArgumentTypeError(
-            f"expected an integer from 0 to {max_step()}, got {text!r}"
-        )
-    return value
 
 
 def _seed(text: str) -> int:
@@ -81,7 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="expdecay",
         description="Preview an exponential learning-rate decay schedule, or run the training demo.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{preview,demo}", required=True)
+    parser.add_argument("--version", action="version", version=f"expdecay {__version__}")
+    # not required=True: a missing command is reported by expdecay.cli.main, which also names any
+    # unrecognized argument (argparse alone would only say that a command is required)
+    commands = parser.add_subparsers(dest="command", metavar="{preview,demo}")
 
     preview = commands.add_parser(
         "preview",
@@ -91,39 +162,45 @@ def build_parser() -> argparse.ArgumentParser:
         "and its value at the last step.",
     )
     preview.add_argument(
-        "--base-lr", type=float, default=1e-3, help="initial learning rate (default: 0.001)"
+        "--base-lr", type=_real(), default=1e-3, help="initial learning rate (default: 0.001)"
     )
     preview.add_argument(
         "--decay-steps",
-        type=int,
+        type=_integer(1),
         default=1000,
         help="steps per factor of decay_rate (default: 1000)",
     )
     preview.add_argument(
-        "--decay-rate", type=float, default=0.96, help="<1 decays, >1 grows (default: 0.96)"
+        "--decay-rate",
+        type=_real(positive=True),
+        default=0.96,
+        help="<1 decays, >1 grows (default: 0.96)",
     )
     preview.add_argument(
-        "--transition-begin", type=int, default=0, help="steps to hold base_lr first (default: 0)"
+        "--transition-begin",
+        type=_integer(0),
+        default=0,
+        help="steps to hold base_lr first (default: 0)",
     )
     preview.add_argument(
         "--staircase", action="store_true", help="decay in jumps every decay_steps"
     )
     preview.add_argument(
         "--end-value",
-        type=float,
+        type=_real(),
         default=None,
         help="bound: lower when decay_rate < 1, upper when > 1 (default: none)",
     )
     preview.add_argument(
         "--warmup-steps",
-        type=_warmup_steps,
+        type=_integer(0),
         default=0,
         help="first ramp the LR linearly up to base_lr over this many steps, then decay "
         "(default: 0, no warmup)",
     )
     preview.add_argument(
         "--warmup-start-lr",
-        type=float,
+        type=_real(),
         default=None,
         help="the LR at step 0 of the warmup; needs --warmup-steps > 0 (default: 0.0)",
     )
@@ -176,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         default="expdecay-demo.png",
         metavar="FILE.png",
-        help="where to write the figure, checked before training (default: expdecay-demo.png)",
+        help="where to write the figure, checked before training (default: expdecay-demo.png; "
+        f"needs matplotlib: {PLOT_HINT})",
     )
     demo.add_argument(
         "--seed",
@@ -184,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="seed of the data and the initial weights (default: 0)",
     )
+    demo.add_argument("--no-plot", action="store_true", help="draw no figure (needs no matplotlib)")
     demo.add_argument("--no-progress", action="store_true", help="no progress report on stderr")
     demo.set_defaults(subparser=demo)
     return parser

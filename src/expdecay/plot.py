@@ -1,28 +1,39 @@
 """Plots of learning-rate schedules (needs matplotlib: the ``plot`` extra, see :data:`PLOT_HINT`).
 
 matplotlib is imported when a plot is drawn, never when :mod:`expdecay` is
-imported, so the library itself does not depend on it.
+imported, so the library itself does not depend on it. JAX is imported only by
+:func:`plot_schedule`: the command line checks figure paths with this module before it
+imports JAX.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .schedulers import LRScheduler
+if TYPE_CHECKING:
+    from .schedulers import LRScheduler
 
-__all__ = ["plot_schedule", "new_figure", "check_figure_path", "figure_formats"]
+__all__ = [
+    "plot_schedule",
+    "new_figure",
+    "check_figure_path",
+    "figure_formats",
+    "require_matplotlib",
+    "PLOT_HINT",
+]
 
 #: How to get matplotlib, in a clone of the repository (the README's venv) and from a package index.
 PLOT_HINT = """in a clone of expdecay, .venv/bin/pip install -e ".[plot]"; otherwise pip install 'expdecay[plot]'"""
 
-Schedule = Union[LRScheduler, Callable[[Any], Any]]
+Schedule = Union["LRScheduler", Callable[[Any], Any]]
 
 
-def _require_matplotlib():
+def require_matplotlib():
+    """Return the ``matplotlib`` module; raise ``ImportError`` saying how to install it."""
     try:
         import matplotlib
     except ImportError as error:
@@ -34,7 +45,7 @@ def _require_matplotlib():
 
 def new_figure(**kwargs):
     """A :class:`matplotlib.figure.Figure` that needs no GUI backend (for saving to files)."""
-    _require_matplotlib()
+    require_matplotlib()
     from matplotlib.figure import Figure
 
     return Figure(layout="constrained", **kwargs)
@@ -55,9 +66,11 @@ def figure_formats() -> Optional[List[str]]:
 def check_figure_path(name: str, path: Any) -> str:
     """Check, before any work is done, that a figure can be written to ``path``; return it as a ``str``.
 
-    Raises ``ValueError`` naming ``name`` and ``path`` when the directory does
-    not exist or is not writable, ``path`` is a directory, or its extension is
-    not a format that matplotlib writes (checked only when matplotlib is installed).
+    Raises ``ValueError`` naming ``name`` and ``path`` when the directory does not exist (or is a
+    file), ``path`` is a directory, its extension is not a format that matplotlib writes (checked
+    only when matplotlib is installed), or the file cannot be created or written there: a new file
+    is created and removed again to find out (a read-only or pseudo file system such as ``/proc``
+    passes a permission check and refuses the file).
 
     >>> check_figure_path("out", "/nonexistent/dir/x.png")
     Traceback (most recent call last):
@@ -75,6 +88,11 @@ def check_figure_path(name: str, path: Any) -> str:
         raise ValueError(f"{name}={path!r} is not a file name")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
+        above = folder
+        while not os.path.lexists(above) and os.path.dirname(above) != above:
+            above = os.path.dirname(above)
+        if os.path.lexists(above) and not os.path.isdir(above):
+            raise ValueError(f"{name}={path!r}: {above} is a file, not a directory")
         raise ValueError(f"{name}={path!r}: the directory {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"{name}={path!r}: the directory {folder} is not writable")
@@ -92,16 +110,35 @@ def check_figure_path(name: str, path: Any) -> str:
             f"{name}={path!r}: matplotlib cannot write {what}; use one of "
             f"{', '.join('.' + f for f in formats)}"
         )
+    _try_writing(name, path)
     return path
 
 
 def _takes_metrics(schedule: Schedule) -> bool:
     """Whether ``schedule`` is stepped with a metric (its learning rate has no closed form)."""
+    from .schedulers import LRScheduler
+
     return isinstance(schedule, LRScheduler) and not schedule.lr_fn.closed_form
+
+
+def _try_writing(name: str, path: str) -> None:
+    """Open ``path`` for writing as the figure will be (creating it, then removing it again, when it
+    does not exist; an existing file is opened to append nothing, so it is left as it is)."""
+    existed = os.path.lexists(path)
+    try:
+        with open(path, "ab" if existed else "xb"):
+            pass
+    except OSError as error:
+        what = "cannot write the file" if existed else "cannot create a file there"
+        raise ValueError(f"{name}={path!r}: {what}: {error.strerror or error}") from None
+    if not existed:
+        os.remove(path)
 
 
 def _default_label(schedule: Schedule) -> str:
     """The class name and the hyperparameters that differ from their defaults."""
+    from .schedulers import LRScheduler
+
     if not isinstance(schedule, LRScheduler):
         return getattr(schedule, "__name__", type(schedule).__name__)
     defaults = {
@@ -138,6 +175,8 @@ def _stepped(scheduler: LRScheduler, steps: np.ndarray, metrics: Any) -> np.ndar
 
 def _values(schedule: Schedule, steps: np.ndarray, metrics: Any = None) -> np.ndarray:
     """Learning rates at ``steps``, shape ``(len(steps), groups)``."""
+    from .schedulers import LRScheduler
+
     if metrics is not None and isinstance(schedule, LRScheduler):
         values = _stepped(schedule, steps, metrics)
     elif isinstance(schedule, LRScheduler):
@@ -184,7 +223,9 @@ def plot_schedule(
     >>> [text.get_text() for text in ax.get_legend().get_texts()]
     ['ExponentialDecayLR(base_lr=0.1, decay_rate=0.5)', 'ExponentialDecayLR(base_lr=0.1, decay_rate=0.5, staircase=True)']
     """
-    _require_matplotlib()
+    require_matplotlib()
+    from .schedulers import LRScheduler
+
     if isinstance(schedulers, LRScheduler) or (
         callable(schedulers) and not isinstance(schedulers, (list, tuple))
     ):

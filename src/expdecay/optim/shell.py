@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from ..checkpoint import refuse_deepcopy
+from ..checkpoint import refuse_deepcopy, refuse_pickle
 from ..schedulers import ConstantLR, LRScheduler
 from ..schedulers.base import extend_to_groups
 from ..schedulers.braintools_adapter import BraintoolsScheduler, is_braintools_scheduler
@@ -57,12 +57,13 @@ def scheduler_of(lr: Any) -> Optional[LRScheduler]:
         return lr
     if is_braintools_scheduler(lr):
         return BraintoolsScheduler(lr)
+    wanted = "lr must be a number >= 0, an expdecay scheduler or a braintools scheduler"
     if isinstance(lr, bool) or is_tracer(lr):
-        raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}")
+        raise TypeError(f"{wanted}, got {lr!r}")
     try:
         check_lrs("lr", lr)
     except TypeError:
-        raise TypeError(f"lr must be a number >= 0 or an expdecay scheduler, got {lr!r}") from None
+        raise TypeError(f"{wanted}, got {lr!r}") from None
     except ValueError as error:  # braintools says "Invalid learning rate: -0.1 (must be >= 0)."
         raise ValueError(f"Invalid learning rate: {error}") from None
     return None
@@ -80,7 +81,7 @@ class OptaxOptimizer(StateDictMixin):
     Args:
       tx: an ``optax.GradientTransformation`` or ``None``.
       lr: a learning rate ``>= 0`` (wrapped in :class:`~expdecay.ConstantLR`)
-        or an expdecay scheduler.
+        or a scheduler: an expdecay one, or a braintools one (adapted).
       weight_decay: L2 coefficient ``>= 0``.
       grad_clip_norm: clip the gradients' global norm to this bound ``> 0``.
       grad_clip_value: clip each gradient entry to ``[-v, v]``, ``v > 0``.
@@ -116,6 +117,7 @@ class OptaxOptimizer(StateDictMixin):
     #: ``after_lr(h)``, when a subclass defines it: transforms after the ``-lr`` scaling.
     after_lr = None
     __deepcopy__ = refuse_deepcopy
+    __reduce_ex__ = refuse_pickle
     #: ``True``: the transforms after the clipping are one inner optax chain (LBFGS's layout).
     nested = False
     #: ``False``: no update reads the learning rate (Rprop and Lookahead fix theirs elsewhere), so
@@ -204,6 +206,14 @@ class OptaxOptimizer(StateDictMixin):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("lr", "lr_scheduler"):  # read-only properties: say what to do instead
+            raise AttributeError(
+                f"{type(self).__name__}.{name} cannot be assigned (got {value!r}): it is the "
+                f"scheduler that every update reads, fixed at construction. To change the learning "
+                f"rate until the scheduler's next step, assign optimizer.param_groups[i]['lr'] (or "
+                f"optimizer.current_lr for the first group); for another schedule, build a new "
+                f"optimizer with lr=... and load_state_dict(old.state_dict()) into it"
+            )
         if name in self.__dict__.get("hyperparameters", {}):
             raise AttributeError(
                 f"{type(self).__name__}.{name} is fixed at construction (got {value!r}); "
