@@ -11,7 +11,7 @@ import jax.numpy as jnp
 from ..validation import is_array, is_tracer
 
 if TYPE_CHECKING:
-    from .shell import OptaxOptimizer
+    from .optimizer import OptaxOptimizer
 
 __all__ = ["ParamGroup", "ParamStates", "GroupLR", "flatten_params"]
 

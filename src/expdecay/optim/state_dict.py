@@ -1,6 +1,6 @@
 """An optimizer's checkpoints: ``state_dict`` / ``load_state_dict`` in braintools' layout.
 
-A mixin of :class:`~.shell.OptaxOptimizer`; the entry-by-entry parsing it
+A mixin of :class:`~.optimizer.OptaxOptimizer`; the entry-by-entry parsing it
 shares with the schedulers is in :mod:`expdecay.checkpoint`.
 """
 

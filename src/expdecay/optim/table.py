@@ -1,7 +1,7 @@
 """The optimizer table: each optimizer is its checked arguments and its chain of optax transforms.
 
 Read like optax's ``alias.py``. Every class is the shell
-(:class:`~.shell.OptaxOptimizer`) plus a constructor with braintools'
+(:class:`~.optimizer.OptaxOptimizer`) plus a constructor with braintools'
 signature and defaults, and ``chain(h)``: the transforms between gradient
 clipping and the final scaling by ``-lr`` (which the shell adds, with the
 scheduler's learning rate of each group).
@@ -38,7 +38,7 @@ from ..validation import (
     check_real,
     deprecated_pair,
 )
-from .shell import OptaxOptimizer
+from .optimizer import OptaxOptimizer
 from .transforms import decayed_weights
 
 LR = Union[float, LRScheduler]

@@ -14,7 +14,7 @@ from ..validation import (
     check_betas,
     check_real,
 )
-from .shell import OptaxOptimizer
+from .optimizer import OptaxOptimizer
 from .transforms import decayed_weights, scale_by_nadam
 
 LR = Union[float, LRScheduler]

@@ -19,7 +19,7 @@ from ..validation import (
     check_positive,
     check_real,
 )
-from .shell import OptaxOptimizer
+from .optimizer import OptaxOptimizer
 from .transforms import decayed_weights, scale_by_inverse_time_decay
 
 LR = Union[float, LRScheduler]

@@ -25,7 +25,7 @@ from ..validation import (
     check_real,
     is_array,
 )
-from .shell import OptaxOptimizer, scheduler_of
+from .optimizer import OptaxOptimizer, scheduler_of
 from .transforms import decayed_weights, lookahead
 
 LR = Union[float, LRScheduler]
