@@ -166,6 +166,30 @@ def test_pickle_is_refused_clearly_and_names_what_to_pickle_instead():
     pickle.dumps(optimizer.state_dict())  # what it advises does pickle
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: expdecay.ExponentialDecayLR(base_lr=0.1),
+        lambda: expdecay.ReduceLROnPlateau(base_lr=0.1),
+        lambda: expdecay.SequentialLR(
+            [expdecay.LinearLR(base_lr=0.1), expdecay.CosineAnnealingLR(base_lr=0.1)], [5]
+        ),
+    ],
+)
+def test_pickling_a_scheduler_is_refused_clearly_and_its_state_dict_pickles(make):
+    """`pickle.dumps(scheduler)` failed with `cannot pickle 'weakref.ReferenceType' object`."""
+    import pickle
+
+    scheduler = make()
+    with pytest.raises(TypeError) as error:
+        pickle.dumps(scheduler)
+    name = type(scheduler).__name__
+    assert str(error.value).startswith(f"pickle.dumps({name}) (or copy.copy) is not supported")
+    restored = make()
+    restored.load_state_dict(pickle.loads(pickle.dumps(scheduler.state_dict())))
+    assert restored.state_dict() == scheduler.state_dict()
+
+
 def test_assigning_lr_says_it_is_fixed_and_what_to_do_instead():
     """`optimizer.lr = 0.5` said `property 'lr_scheduler' of 'Adam' object has no setter`."""
     w = brainstate.ParamState(jnp.zeros(2))

@@ -15,7 +15,7 @@ import brainstate
 import jax
 import jax.numpy as jnp
 
-from ..checkpoint import refuse_deepcopy, require
+from ..checkpoint import refuse_deepcopy, refuse_pickle, require
 from ..states import OptimState
 from ..validation import check_epoch, check_lrs, check_steps, is_tracer
 from . import limit_warnings as limits
@@ -67,6 +67,7 @@ class LRScheduler:
 
     hyperparameters: Dict[str, Any] = {}
     __deepcopy__ = refuse_deepcopy
+    __reduce_ex__ = refuse_pickle
 
     def __init__(self, base_lr: Union[float, Sequence[float]] = 1e-3, last_epoch: int = 0):
         base_lrs = check_lrs("base_lr", base_lr)
