@@ -952,3 +952,77 @@ print(sorted(m for m in ("jax", "brainstate", "optax") if m in sys.modules))
     err = reader.stderr.read().decode()
     assert reader.wait(timeout=120) == 141, err  # 128 + SIGPIPE, what a shell reports
     assert first.startswith(b"ExponentialDecayLR(") and err == ""
+
+
+# ------------------------------------------------------------ preview --schedule
+def test_preview_schedule_prints_a_cosine_against_the_hand_formula(capsys):
+    import math
+
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.1",
+        "--schedule",
+        "CosineAnnealingLR(T_max=100, eta_min=0.001)",
+        "--at",
+        "0,25,50,100,150",
+    )
+    assert lines[0].startswith("CosineAnnealingLR(base_lr=0.1, T_max=100, eta_min=0.001")
+    for step, lr in table(lines).items():
+        hand = 0.001 + 0.099 * (1 + math.cos(math.pi * min(step, 100) / 100)) / 2
+        assert lr == pytest.approx(hand, rel=1e-6)
+    assert lines[-1] == "last step (150): lr = 0.001"
+
+
+def test_preview_schedule_steps_a_plateau_through_the_given_metrics(capsys):
+    from tests.test_state_machine_schedulers import plateau_reference
+
+    metrics = [1.0, 0.9, 0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5]
+    lines = preview(
+        capsys,
+        "--base-lr",
+        "0.2",
+        "--schedule",
+        "ReduceLROnPlateau(factor=0.5, patience=1)",
+        "--metrics",
+        ",".join(map(str, metrics)),
+        "--every",
+        "1",
+    )
+    hand = plateau_reference(
+        metrics,
+        [0.2],
+        mode="min",
+        factor=0.5,
+        patience=1,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0.0,
+        eps=1e-8,
+    )
+    printed = table(lines)
+    assert list(printed) == list(range(10))
+    assert printed[0] == pytest.approx(0.2)
+    assert [printed[k] for k in range(1, 10)] == pytest.approx([h[0] for h in hand], rel=1e-6)
+    assert printed[9] == pytest.approx(0.05)  # two cuts
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--schedule", "Nope(x=1)"], "'Nope' is not a scheduler"),
+        (["--schedule", "CosineAnnealingLR(T_max=x)"], "T_max="),
+        (["--schedule", "CosineAnnealingLR(T_max=0)"], "T_max"),
+        (["--schedule", "CosineAnnealingLR(T_max=9)", "--decay-steps", "5"], "--decay-steps"),
+        (["--schedule", "CosineAnnealingLR(T_max=9)", "--metrics", "1,2"], "takes no metric"),
+        (["--schedule", "ReduceLROnPlateau()"], "needs --metrics"),
+        (["--schedule", "ReduceLROnPlateau()", "--metrics", "1,nan"], "finite"),
+        (["--schedule", "ReduceLROnPlateau()", "--metrics", "1,2", "--steps", "9"], "reach step 2"),
+    ],
+)
+def test_preview_schedule_refuses_bad_input_by_name(capsys, args, named):
+    with pytest.raises(SystemExit) as exit:
+        main(["preview", *args])
+    assert exit.value.code == 2
+    assert named in capsys.readouterr().err

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Sequence
 
 import numpy as np
 
-from .cli_parser import MAX_ROWS, build_parser, max_step
+from .cli_parser import EXPONENTIAL_OPTIONS, MAX_ROWS, build_parser, max_step
 from .formatting import format_lr
 from .plot import check_figure_path, require_matplotlib
 
@@ -62,6 +62,8 @@ CLOSED_PIPE_STATUS = 141
 
 # ------------------------------------------------------------------- preview
 def _preview(args: argparse.Namespace) -> int:
+    if args.schedule is not None or args.metrics is not None:
+        return _preview_schedule(args)
     warmup = args.warmup_steps
     if args.warmup_start_lr is not None and warmup == 0:
         args.subparser.error(
@@ -189,6 +191,80 @@ def _preview(args: argparse.Namespace) -> int:
 
     if args.plot is not None:
         return _plot_preview(scheduler, decay, warmup, last, args.plot)
+    return 0
+
+
+def _preview_schedule(args: argparse.Namespace) -> int:
+    """``preview --schedule 'NAME(...)'``: the table of any scheduler (a plateau: ``--metrics``)."""
+    parser = args.subparser
+    if args.schedule is None:
+        parser.error("argument --metrics: needs --schedule 'ReduceLROnPlateau(...)'")
+    name, kwargs = args.schedule
+    given = [
+        flag
+        for dest, flag in EXPONENTIAL_OPTIONS.items()
+        if getattr(args, dest) != parser.get_default(dest)
+    ]
+    if given:
+        parser.error(
+            f"argument --schedule: {', '.join(given)} describe the ExponentialDecayLR of a plain "
+            f"preview; give {name}'s arguments inside --schedule '{name}(...)'"
+        )
+    plateau = name == "ReduceLROnPlateau"
+    if plateau != (args.metrics is not None):
+        parser.error(
+            "argument --metrics: ReduceLROnPlateau needs --metrics (the metric of each step)"
+            if plateau
+            else f"argument --metrics: {name} takes no metric (only ReduceLROnPlateau does)"
+        )
+    if args.steps is not None:
+        steps = args.steps
+    elif args.at:
+        steps = max(args.at) + 1
+    else:
+        steps = len(args.metrics) + 1 if plateau else 5000
+    if plateau and steps > len(args.metrics) + 1:
+        parser.error(
+            f"argument --metrics: {len(args.metrics)} metrics reach step {len(args.metrics)}, "
+            f"the preview goes to step {steps - 1}"
+        )
+    every = args.every or max(steps // 10, 1)
+    if args.plot is not None:
+        _check_figure(args, "--plot", args.plot)
+    import inspect
+
+    from . import schedulers
+    from .plot import lrs_with_metrics
+
+    cls = getattr(schedulers, name)
+    if "base_lr" in inspect.signature(cls).parameters:
+        kwargs = {"base_lr": args.base_lr, **kwargs}
+    try:
+        scheduler = cls(**kwargs)
+    except (TypeError, ValueError, OverflowError) as error:
+        parser.error(f"argument --schedule: {error}")
+    table = list(args.at) if args.at is not None else list(range(0, steps, every))
+    last = steps - 1
+    at = np.asarray(sorted(set(table) | {last}), dtype=np.int64)
+    if plateau:
+        computed = lrs_with_metrics(scheduler, at, args.metrics)
+    else:
+        computed = np.asarray(scheduler.lr_at(at))
+    value = dict(zip(at.tolist(), computed[:, 0]))
+    print(repr(scheduler))
+    for step in table:
+        print(f"Step {step}: lr = {format_lr(value[step], computed.dtype)}")
+    print(f"last step ({last}): lr = {format_lr(value[last], computed.dtype)}")
+    if args.plot is None:
+        return 0
+    from .plot import new_figure, plot_schedule
+
+    figure = new_figure(figsize=(8, 4.5))
+    ax = figure.subplots()
+    plot_schedule(scheduler, last + 1, ax=ax, labels=["learning rate"], metrics=args.metrics)
+    ax.set_title(repr(scheduler), fontsize="small")
+    figure.savefig(args.plot, dpi=120)
+    print(f"wrote {args.plot}")
     return 0
 
 

@@ -9,17 +9,18 @@ arguments have passed.
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import os
 import sys
-from typing import Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from . import __version__
 from .plot import PLOT_HINT
 
-__all__ = ["build_parser", "MAX_ROWS", "DEMO_MAX_STEPS", "x64_enabled", "max_step", "lr_dtype"]
+__all__ = ["build_parser", "SCHEDULES", "MAX_ROWS", "DEMO_MAX_STEPS", "x64_enabled", "max_step", "lr_dtype"]
 
 MAX_ROWS = 100_000  # the most rows --every may print
 DEMO_MAX_STEPS = 1_000_000  # the demo records loss and learning rate at every step
@@ -143,6 +144,78 @@ def _step_list(text: str) -> List[int]:
     return steps
 
 
+#: The schedulers ``preview --schedule`` builds (every braintools scheduler that stands alone).
+SCHEDULES = (
+    "ExponentialDecayLR",
+    "ExponentialLR",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "WarmupScheduler",
+    "CosineAnnealingLR",
+    "PolynomialLR",
+    "WarmupCosineSchedule",
+    "PiecewiseConstantSchedule",
+    "CyclicLR",
+    "OneCycleLR",
+    "CosineAnnealingWarmRestarts",
+    "ReduceLROnPlateau",
+)
+#: The options that describe the ExponentialDecayLR of a plain ``preview`` (refused with --schedule).
+EXPONENTIAL_OPTIONS = {
+    "decay_steps": "--decay-steps",
+    "decay_rate": "--decay-rate",
+    "transition_begin": "--transition-begin",
+    "staircase": "--staircase",
+    "end_value": "--end-value",
+    "warmup_steps": "--warmup-steps",
+    "warmup_start_lr": "--warmup-start-lr",
+}
+
+
+def _schedule(text: str) -> Tuple[str, Dict[str, Any]]:
+    """``NAME(key=value, ...)`` with literal values: a scheduler class and its arguments."""
+    try:
+        call = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        call = None
+    if isinstance(call, ast.Name):
+        call = ast.Call(func=call, args=[], keywords=[])
+    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or call.args:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME(key=value, ...), such as 'CosineAnnealingLR(T_max=1000)', got {text!r}"
+        )
+    name = call.func.id
+    if name not in SCHEDULES:
+        raise argparse.ArgumentTypeError(
+            f"{name!r} is not a scheduler preview builds; one of {', '.join(SCHEDULES)}"
+        )
+    kwargs = {}
+    for keyword in call.keywords:
+        try:
+            kwargs[keyword.arg] = ast.literal_eval(keyword.value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{keyword.arg}= must be a number, a list of numbers, a string or True/False, "
+                f"got {ast.unparse(keyword.value)!r} in {text!r}"
+            ) from None
+    return name, kwargs
+
+
+def _metrics(text: str) -> List[float]:
+    """A comma-separated list of finite numbers."""
+    try:
+        values = [float(item) for item in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers such as 1.0,0.9,0.9, got {text!r}"
+        ) from None
+    if not values or not all(np.isfinite(values)):
+        raise argparse.ArgumentTypeError(f"expected finite numbers, got {text!r}")
+    return values
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``expdecay`` / ``python -m expdecay``."""
     parser = argparse.ArgumentParser(
@@ -156,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     preview = commands.add_parser(
         "preview",
-        help="print the learning rate of an ExponentialDecayLR at chosen steps",
+        help="print the learning rate of an ExponentialDecayLR (or any scheduler) at chosen steps",
         description="Print step -> learning rate for an ExponentialDecayLR (same arguments and defaults), "
         "then its hold before transition_begin, half-life, the step where it reaches end_value, "
         "and its value at the last step.",
@@ -226,6 +299,24 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="S1,S2,...",
         help="print exactly these steps, e.g. 0,1000,5000",
+    )
+    preview.add_argument(
+        "--schedule",
+        type=_schedule,
+        default=None,
+        metavar="'NAME(key=value, ...)'",
+        help="preview another scheduler, built with these arguments and --base-lr, such as "
+        "'CosineAnnealingLR(T_max=1000, eta_min=0.001)' or 'OneCycleLR(max_lr=0.1, "
+        f"total_steps=1000)' (one of {', '.join(SCHEDULES)}); the ExponentialDecayLR options "
+        "do not apply",
+    )
+    preview.add_argument(
+        "--metrics",
+        type=_metrics,
+        default=None,
+        metavar="M1,M2,...",
+        help="for --schedule 'ReduceLROnPlateau(...)': the metric its step(metric) gets before "
+        "each step (M1 leads to step 1)",
     )
     preview.add_argument(
         "--plot",

@@ -154,8 +154,10 @@ def _default_label(schedule: Schedule) -> str:
     return f"{type(schedule).__name__}({args})"
 
 
-def _stepped(scheduler: LRScheduler, steps: np.ndarray, metrics: Any) -> np.ndarray:
-    """A metric-driven scheduler's learning rates, stepped with ``metrics`` and then restored."""
+def lrs_with_metrics(scheduler: LRScheduler, steps: Any, metrics: Any) -> np.ndarray:
+    """A metric-driven scheduler's learning rates at ``steps`` (shape ``(len(steps), groups)``),
+    stepped with ``metrics[k]`` before step ``k + 1``, then restored from its ``state_dict``."""
+    steps = np.asarray(steps)
     metrics = np.asarray(metrics, dtype=float).reshape(-1)
     if len(metrics) < int(steps.max()):
         raise ValueError(
@@ -163,11 +165,11 @@ def _stepped(scheduler: LRScheduler, steps: np.ndarray, metrics: Any) -> np.ndar
             f"({int(steps.max())}), got {len(metrics)}"
         )
     saved = scheduler.state_dict()
-    rows = {0: scheduler.get_last_lr()}
+    rows = {0: np.asarray(scheduler.read_lrs())}
     try:
         for step, metric in enumerate(metrics[: int(steps.max())], start=1):
             scheduler.step(float(metric))
-            rows[step] = scheduler.get_last_lr()
+            rows[step] = np.asarray(scheduler.read_lrs())
     finally:
         scheduler.load_state_dict(saved)
     return np.asarray([rows[int(s)] for s in steps])
@@ -178,7 +180,7 @@ def _values(schedule: Schedule, steps: np.ndarray, metrics: Any = None) -> np.nd
     from .schedulers import LRScheduler
 
     if metrics is not None and isinstance(schedule, LRScheduler):
-        values = _stepped(schedule, steps, metrics)
+        values = lrs_with_metrics(schedule, steps, metrics)
     elif isinstance(schedule, LRScheduler):
         values = schedule.lr_at(steps)
     elif callable(schedule):

@@ -215,7 +215,7 @@ class ReduceLROnPlateau(LRScheduler):
             threshold=threshold,
             threshold_mode=threshold_mode,
             cooldown=cooldown,
-            min_lrs=min_lrs,
+            min_lr=min_lrs[0] if not isinstance(min_lr, (list, tuple)) else min_lrs,
             eps=eps,
         )
         super().__init__(base_lr, last_epoch)
@@ -229,15 +229,19 @@ class ReduceLROnPlateau(LRScheduler):
             h["threshold"],
             h["threshold_mode"],
             h["cooldown"],
-            h["min_lrs"],
+            self._min_lrs(),
             h["eps"],
         )
         return StateMachineKind(base_lrs, epoch, machine)
 
+    def _min_lrs(self) -> tuple:
+        min_lr = self.hyperparameters["min_lr"]
+        return tuple(min_lr) if isinstance(min_lr, tuple) else (min_lr,)
+
     @property
     def min_lrs(self) -> List[float]:
         """The floor of each group's learning rate (braintools' ``min_lrs``)."""
-        return _group_values(self.hyperparameters["min_lrs"], self.num_groups)
+        return _group_values(self._min_lrs(), self.num_groups)
 
     @property
     def mode_worse(self) -> float:
