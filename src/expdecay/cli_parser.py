@@ -20,7 +20,15 @@ import numpy as np
 from . import __version__
 from .plot import PLOT_HINT
 
-__all__ = ["build_parser", "SCHEDULES", "MAX_ROWS", "DEMO_MAX_STEPS", "x64_enabled", "max_step", "lr_dtype"]
+__all__ = [
+    "build_parser",
+    "SCHEDULES",
+    "MAX_ROWS",
+    "DEMO_MAX_STEPS",
+    "x64_enabled",
+    "max_step",
+    "lr_dtype",
+]
 
 MAX_ROWS = 100_000  # the most rows --every may print
 DEMO_MAX_STEPS = 1_000_000  # the demo records loss and learning rate at every step
