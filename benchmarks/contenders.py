@@ -185,9 +185,14 @@ class TrainingStep(NamedTuple):
     scheduler: object
 
 
-def training_step(lib, lr: Callable[[object], Union[float, object]]) -> TrainingStep:
-    """Gradients, ``optimizer.step``, ``scheduler.step``. ``lr(lib)`` gives a scheduler, or a
-    float (a constant learning rate: no scheduler to step)."""
+def training_step(
+    lib,
+    lr: Callable[[object], Union[float, object]],
+    advance: Callable[[object, object], None] = lambda scheduler, loss: scheduler.step(),
+) -> TrainingStep:
+    """Gradients, ``optimizer.step``, ``advance(scheduler, loss)`` (default: ``scheduler.step()``).
+
+    ``lr(lib)`` gives a scheduler, or a float (a constant learning rate: no scheduler to step)."""
     model = linear(10, 5)
     params = model.states(brainstate.ParamState)
     scheduler = lr(lib)
@@ -200,7 +205,7 @@ def training_step(lib, lr: Callable[[object], Union[float, object]]) -> Training
         grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)()
         optimizer.step(grads)
         if not isinstance(scheduler, float):
-            scheduler.step()
+            advance(scheduler, loss)
         return loss
 
     return TrainingStep(step, params, optimizer, scheduler)

@@ -16,10 +16,9 @@ from typing import Callable, Dict
 
 import brainstate
 import jax
-import jax.numpy as jnp
 
 import expdecay
-from contenders import batch, braintools, compiled_loop, linear, vs_braintools
+from contenders import batch, braintools, compiled_loop, training_step, vs_braintools
 from harness import Report, interleaved, ratio
 
 STEPS = 1000
@@ -55,26 +54,6 @@ def _step_and_read(scheduler, metric: float = 1.0) -> None:
     jax.block_until_ready(scheduler.current_lrs.value)
 
 
-def _training_step(lib, make: Callable[[object], object]):
-    """Gradients, ``optimizer.step``, the scheduler stepped (a plateau with the loss)."""
-    model = linear(10, 5)
-    params = model.states(brainstate.ParamState)
-    scheduler = make(lib)
-    optimizer = lib.Adam(lr=scheduler)
-    optimizer.register_trainable_weights(params)
-    y = batch()[1]
-
-    def step(x):
-        loss_fn = lambda: jnp.mean((model(x) - y) ** 2)  # noqa: E731
-        grads, loss = brainstate.transform.grad(loss_fn, grad_states=params, return_value=True)()
-        optimizer.step(grads)
-        if not isinstance(scheduler, float):
-            _advance(scheduler, loss)
-        return loss
-
-    return step
-
-
 def new_schedulers(smoke: bool) -> Report:
     out = Report("(i) the new schedulers")
     reps, inner = (3, 2) if smoke else (200, 10)
@@ -103,7 +82,7 @@ def new_schedulers(smoke: bool) -> Report:
             if lib is None or (lib_name == "braintools" and name in BRAINTOOLS_CANNOT_JIT):
                 continue
             module = expdecay if lib is expdecay else lib.optim
-            jitted = brainstate.transform.jit(_training_step(module, make))
+            jitted = brainstate.transform.jit(training_step(module, make, _advance).step)
             compiled[lib_name] = lambda jitted=jitted: jax.block_until_ready(jitted(x))
         t = interleaved(compiled, reps, inner=1 if smoke else 5)
         out.row(
@@ -131,9 +110,9 @@ def new_schedulers(smoke: bool) -> Report:
     n = 100 if smoke else 10_000
     loops = {
         "ReduceLROnPlateau(metric = the loss)": compiled_loop(
-            _training_step(expdecay, CONFIGS["ReduceLROnPlateau"]), n
+            training_step(expdecay, CONFIGS["ReduceLROnPlateau"], _advance).step, n
         ),
-        "constant lr (float)": compiled_loop(_training_step(expdecay, lambda lib: 0.1), n),
+        "constant lr (float)": compiled_loop(training_step(expdecay, lambda lib: 0.1).step, n),
     }
     t = interleaved(loops, 2 if smoke else 15)
     case = f"for_loop of {n:,} steps, 10x5 layer"
