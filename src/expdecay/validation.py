@@ -192,8 +192,18 @@ def check_lrs(name: str, value: Any) -> List[float]:
     out = []
     for item_name, item in zip(names, items):
         number = check_real(item_name, item, nonnegative=True)
-        out.append(item if type(item) in (int, float) else number)
+        out.append(item if type(item) in (int, float) else _shortest(item, number))
     return out
+
+
+def _shortest(item: Any, number: float) -> float:
+    """``number``, written as the shortest decimal of ``item``'s float when that is narrower than
+    float64 (``np.float32(0.1)`` gives ``0.1``, which is the same float32, not
+    ``0.10000000149011612``), so a repr shows what the user wrote."""
+    dtype = getattr(item, "dtype", None)
+    if dtype is None or not np.issubdtype(dtype, np.floating) or np.dtype(dtype).itemsize >= 8:
+        return number
+    return float(str(np.asarray(item, dtype=dtype).reshape(())[()]))
 
 
 def check_epoch(name: str, value: Any) -> Any:

@@ -31,7 +31,7 @@ class StateDictMixin:
         count = self.step_count.value
         if is_tracer(count):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        lrs = self._given_lrs(self._scheduler.get_last_lr())
+        lrs = self._given_lrs(np.asarray(self._scheduler.read_lrs()).tolist())
         host = lambda tree: jax.tree.map(np.array, tree)  # noqa: E731
         return {
             "step_count": int(count),
@@ -94,7 +94,7 @@ class StateDictMixin:
 
     def _saved_lrs(self, state_dict: Mapping[str, Any]) -> list:
         """The learning rates a state dict sets (checked), and its groups' weight decay matched."""
-        lrs = self._scheduler.get_last_lr()
+        lrs = np.asarray(self._scheduler.read_lrs()).tolist()
         groups = optional_mapping("state_dict['param_groups']", state_dict.get("param_groups"))
         for i, g in enumerate(self.param_groups):
             entry = groups.get(str(i), groups.get(i))

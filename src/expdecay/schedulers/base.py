@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Hashable, List, Mapping, Optional, Seque
 import brainstate
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..checkpoint import refuse_deepcopy, refuse_pickle, require
 from ..states import OptimState
@@ -203,10 +204,12 @@ class LRScheduler:
     def get_last_lr(self) -> list:
         """The current learning rate of each group (the ones the next update applies).
 
-        Python floats eagerly; traced scalars inside ``jit``/``for_loop``.
+        Eagerly numpy scalars of JAX's float (``np.float32``; ``np.float64`` with x64), the exact
+        values the updates apply, which print as the shortest decimal that is that value
+        (``print(lr)`` shows ``0.01``, where a Python float of it shows ``0.009999999776482582``)
+        and convert with ``float(lr)``; traced scalars inside ``jit``/``for_loop``.
         """
-        values = self.read_lrs()
-        return list(values) if is_tracer(values) else values.tolist()
+        return list(self.read_lrs())
 
     def __call__(self, count: Any = None) -> Any:
         """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).
@@ -273,7 +276,7 @@ class LRScheduler:
         return {
             "last_epoch": int(epoch),
             "base_lrs": list(self.base_lrs),
-            "current_lrs": self.get_last_lr(),
+            "current_lrs": np.asarray(self.read_lrs()).tolist(),
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:

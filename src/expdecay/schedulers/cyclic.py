@@ -18,7 +18,7 @@ import numpy as np
 from ..functional.cyclic import CYCLIC_MODES, cycle_numbers, cyclic_values
 from ..functional.onecycle import onecycle_values
 from ..validation import check_int, check_lrs, check_real, float_dtype, is_tracer, max_step
-from .base import LRScheduler
+from .base import LRScheduler, extend_to_groups
 from .attributes import Hyperparameter
 
 __all__ = ["CyclicLR", "OneCycleLR"]
@@ -37,8 +37,7 @@ class _Listed(Hyperparameter):
 
 def _per_group(values: Sequence[float], groups: int) -> np.ndarray:
     """One value per group: the last one repeats for groups added later (``attach_optimizer``)."""
-    values = list(values)[:groups]
-    return np.asarray(values + values[-1:] * (groups - len(values)), np.float64)
+    return np.asarray(extend_to_groups(values, groups)[:groups], np.float64)
 
 
 def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
@@ -98,13 +97,13 @@ class CyclicLR(LRScheduler):
     >>> scheduler = CyclicLR(base_lr=0.0, max_lr=1.0, step_size_up=1, mode="triangular2")
     >>> for _ in range(6):
     ...     scheduler.step()
-    ...     print(scheduler.last_epoch.value, scheduler.get_last_lr())
-    1 [1.0]
-    2 [0.0]
-    3 [0.5]
-    4 [0.0]
-    5 [0.25]
-    6 [0.0]
+    ...     print(scheduler.last_epoch.value, *scheduler.get_last_lr())
+    1 1.0
+    2 0.0
+    3 0.5
+    4 0.0
+    5 0.25
+    6 0.0
     """
 
     max_lrs = _Listed()

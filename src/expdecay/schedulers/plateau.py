@@ -19,7 +19,7 @@ import numpy as np
 from ..checkpoint import scalar_of
 from ..validation import check_int, check_lrs, check_real, float_dtype, is_tracer
 from .attributes import Hyperparameter
-from .base import LRScheduler
+from .base import LRScheduler, extend_to_groups
 from .kinds import Machine, StateMachineKind
 
 __all__ = ["ReduceLROnPlateau"]
@@ -38,7 +38,7 @@ def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
 
 def _group_values(min_lrs: Sequence[float], groups: int) -> List[float]:
     """``min_lr`` for ``groups`` groups: the last one repeated (braintools' rule)."""
-    return list(min_lrs[:groups]) + [min_lrs[-1]] * max(0, groups - len(min_lrs))
+    return extend_to_groups(min_lrs, groups)[:groups]
 
 
 def _checked_metric(metric: Any) -> Any:
