@@ -316,3 +316,18 @@ def test_base_lrs_item_assignment_writes_through_like_braintools_and_reaches_com
         s.base_lrs.append(0.3)
     assert s.state_dict() == before
     assert type(before["base_lrs"]) is list
+
+
+def test_learning_rates_print_as_the_shortest_decimal_of_the_applied_float32():
+    """get_last_lr() printed 0.009999999776482582 and a float32 base_lr's repr 0.10000000149011612."""
+    import numpy as np
+
+    from expdecay import ExponentialDecayLR
+
+    scheduler = ExponentialDecayLR(base_lr=0.01, decay_steps=200, decay_rate=0.5)
+    [lr] = scheduler.get_last_lr()
+    assert str(lr) == "0.01" and f"{lr}" == "0.01"
+    assert lr == np.float32(0.01) and float(lr) == float(np.float32(0.01))  # the applied value
+    built = ExponentialDecayLR(base_lr=np.float32(0.1))
+    assert "base_lr=0.1," in repr(built) and built.base_lrs == [0.1]
+    assert np.float32(built.base_lrs[0]) == np.float32(0.1)
