@@ -18,6 +18,7 @@ import numpy as np
 from jax.core import Tracer
 
 __all__ = [
+    "LearningRate",
     "is_tracer",
     "is_array",
     "check_bool",
@@ -49,6 +50,23 @@ def max_step() -> int:
 def float_dtype() -> np.dtype:
     """JAX's default float: float32, or float64 when x64 is enabled (what every LR is computed in)."""
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+class LearningRate(float):
+    """An eager learning rate: exactly the value the updates apply, shown as the shortest decimal
+    that is that value in JAX's float (``0.01``, not ``0.009999999776482582``), by ``print``,
+    ``repr`` (so in a printed list too) and an f-string without a format spec. It is a ``float``:
+    arithmetic, comparisons, ``json`` and format specs (``f"{lr:.6f}"``) work as on the float."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(float_dtype().type(self))
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else float.__format__(self, spec)
 
 
 def next_step(name: str, count: Any) -> Any:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..checkpoint import refuse_deepcopy, refuse_pickle, require
 from ..states import OptimState
-from ..validation import check_epoch, check_lrs, check_steps, is_tracer
+from ..validation import LearningRate, check_epoch, check_lrs, check_steps, is_tracer
 from . import limit_warnings as limits
 from .attributes import BaseLRs, CurrentLRs
 from .kinds import ClosedForm, ClosedFormKind, GivenKind, Kind
@@ -204,12 +204,14 @@ class LRScheduler:
     def get_last_lr(self) -> list:
         """The current learning rate of each group (the ones the next update applies).
 
-        Eagerly numpy scalars of JAX's float (``np.float32``; ``np.float64`` with x64), the exact
-        values the updates apply, which print as the shortest decimal that is that value
-        (``print(lr)`` shows ``0.01``, where a Python float of it shows ``0.009999999776482582``)
-        and convert with ``float(lr)``; traced scalars inside ``jit``/``for_loop``.
+        Eagerly :class:`~expdecay.validation.LearningRate` floats: the exact values the updates
+        apply, which print as the shortest decimal that is that value (``0.01``, where a plain
+        float of it shows ``0.009999999776482582``); traced scalars inside ``jit``/``for_loop``.
         """
-        return list(self.read_lrs())
+        values = self.read_lrs()
+        if is_tracer(values):
+            return list(values)
+        return [LearningRate(v) for v in np.asarray(values).tolist()]
 
     def __call__(self, count: Any = None) -> Any:
         """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).

@@ -97,13 +97,13 @@ class CyclicLR(LRScheduler):
     >>> scheduler = CyclicLR(base_lr=0.0, max_lr=1.0, step_size_up=1, mode="triangular2")
     >>> for _ in range(6):
     ...     scheduler.step()
-    ...     print(scheduler.last_epoch.value, *scheduler.get_last_lr())
-    1 1.0
-    2 0.0
-    3 0.5
-    4 0.0
-    5 0.25
-    6 0.0
+    ...     print(scheduler.last_epoch.value, scheduler.get_last_lr())
+    1 [1.0]
+    2 [0.0]
+    3 [0.5]
+    4 [0.0]
+    5 [0.25]
+    6 [0.0]
     """
 
     max_lrs = _Listed()
