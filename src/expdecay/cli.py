@@ -263,9 +263,7 @@ def _preview_schedule(args: argparse.Namespace) -> int:
     ax = figure.subplots()
     plot_schedule(scheduler, last + 1, ax=ax, labels=["learning rate"], metrics=args.metrics)
     ax.set_title(repr(scheduler), fontsize="small")
-    figure.savefig(args.plot, dpi=120)
-    print(f"wrote {args.plot}")
-    return 0
+    return _save(figure, args.plot)
 
 
 def _plot_preview(scheduler, decay: ExponentialDecayLR, warmup: int, last: int, path: str) -> int:
@@ -294,13 +292,14 @@ def _plot_preview(scheduler, decay: ExponentialDecayLR, warmup: int, last: int, 
             f"steps 0 to {warmup - 1}, then from step {warmup}\n{title}"
         )
     ax.set_title(title, fontsize="medium")
+    return _save(figure, path)
+
+
+def _save(figure: Any, path: str) -> int:
+    """Write a preview's figure; the exit code (2 when it cannot be written after all)."""
     try:
         figure.savefig(path, dpi=120)
-    except (
-        OSError,
-        ValueError,
-        RuntimeError,
-    ) as error:  # the path was checked; e.g. the disk is full
+    except (OSError, ValueError, RuntimeError) as error:  # the path was checked; a full disk
         print(f"expdecay preview: error: cannot write {path}: {error}", file=sys.stderr)
         return 2
     print(f"wrote {path}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import Any, Callable, List
+from typing import Any, Callable, List, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +22,7 @@ __all__ = [
     "is_tracer",
     "is_array",
     "check_bool",
+    "check_choice",
     "check_int",
     "check_real",
     "check_lrs",
@@ -109,6 +110,13 @@ def _scalar(value: Any) -> Any:
             return arr.item()
     if isinstance(value, np.generic):
         return value.item()
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """One of the words ``choices`` (a mode, a strategy)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 

@@ -164,6 +164,12 @@ class LRScheduler:
         """The closed-form learning rates at ``last_epoch`` (ignores manual overrides)."""
         return list(self.lr_at(self.last_epoch.value))
 
+    def _without_override(self) -> list:
+        """``get_lr()`` of a kind that computes its learning rates without an override
+        (``values_without_override``): Python floats eagerly, traced scalars inside ``jit``."""
+        values = self._kind.values_without_override()
+        return list(values) if is_tracer(values) else np.asarray(values).tolist()
+
     def lr_at(self, steps: Any) -> jax.Array:
         """The schedule at any array of steps, without touching state.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import numpy as np
 
 from ..validation import check_lrs, is_tracer
 from .base import LRScheduler
@@ -85,8 +84,7 @@ class CompositeScheduler(LRScheduler):
 
     def get_lr(self) -> list:
         """The learning rates its children give now (without a manual override of its own)."""
-        values = self._kind.values_without_override()
-        return list(values) if is_tracer(values) else np.asarray(values).tolist()
+        return self._without_override()
 
     @staticmethod
     def _inputs(metric: Any) -> tuple:

@@ -17,7 +17,15 @@ import numpy as np
 
 from ..functional.cyclic import CYCLIC_MODES, cycle_numbers, cyclic_values
 from ..functional.onecycle import onecycle_values
-from ..validation import check_int, check_lrs, check_real, float_dtype, is_tracer, max_step
+from ..validation import (
+    check_choice,
+    check_int,
+    check_lrs,
+    check_real,
+    float_dtype,
+    is_tracer,
+    max_step,
+)
 from .base import LRScheduler, extend_to_groups
 from .attributes import Hyperparameter
 
@@ -38,12 +46,6 @@ class _Listed(Hyperparameter):
 def _per_group(values: Sequence[float], groups: int) -> np.ndarray:
     """One value per group: the last one repeats for groups added later (``attach_optimizer``)."""
     return np.asarray(extend_to_groups(values, groups)[:groups], np.float64)
-
-
-def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
 
 
 class CyclicLR(LRScheduler):
@@ -153,11 +155,11 @@ class CyclicLR(LRScheduler):
                 f"step_size_up + step_size_down must be at most {max_step()}, got step_size_up="
                 f"{step_size_up!r} and step_size_down={step_size_down!r}"
             )
-        mode = _check_choice("mode", mode, CYCLIC_MODES)
+        mode = check_choice("mode", mode, CYCLIC_MODES)
         gamma = check_real("gamma", gamma, nonnegative=True)
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn must be None or a function of one number, got {scale_fn!r}")
-        scale_mode = _check_choice("scale_mode", scale_mode, SCALE_MODES)
+        scale_mode = check_choice("scale_mode", scale_mode, SCALE_MODES)
         super().__init__(base_lrs, last_epoch)
         self.hyperparameters = dict(
             max_lrs=tuple(max_lrs),
@@ -264,7 +266,7 @@ class OneCycleLR(LRScheduler):
         pct_start = check_real("pct_start", pct_start)
         if not 0.0 < pct_start < 1.0:
             raise ValueError(f"pct_start must be in the open interval (0, 1), got {pct_start!r}")
-        anneal_strategy = _check_choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)
+        anneal_strategy = check_choice("anneal_strategy", anneal_strategy, ANNEAL_STRATEGIES)
         div_factor = check_real("div_factor", div_factor, positive=True)
         final_div_factor = check_real("final_div_factor", final_div_factor, positive=True)
         base_lrs = [m / div_factor for m in max_lrs]

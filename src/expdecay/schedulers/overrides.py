@@ -100,9 +100,7 @@ class Overrides:
     def read(self, epoch: Any) -> Optional[np.ndarray]:
         """Eagerly: the overriding learning rates (numpy) if one applies at ``epoch``, else None."""
         _, current, tag = self.state.value
-        if id(tag) in _TAG_IDS or int(tag) != int(epoch):
-            return None
-        return np.asarray(current)
+        return np.asarray(current) if overridden(tag, epoch) else None
 
     def cleared(self) -> tuple:
         """The state's value with no override in effect (for the learning rates without one)."""

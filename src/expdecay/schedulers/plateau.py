@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..checkpoint import scalar_of
-from ..validation import check_int, check_lrs, check_real, float_dtype, is_tracer
+from ..validation import check_choice, check_int, check_lrs, check_real, float_dtype, is_tracer
 from .attributes import Hyperparameter
 from .base import LRScheduler, extend_to_groups
 from .kinds import Machine, StateMachineKind
@@ -28,12 +28,6 @@ LRs = Union[float, Sequence[float]]
 
 MODES = ("min", "max")
 THRESHOLD_MODES = ("rel", "abs")
-
-
-def _choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
 
 
 def _group_values(min_lrs: Sequence[float], groups: int) -> List[float]:
@@ -193,13 +187,13 @@ class ReduceLROnPlateau(LRScheduler):
         eps: float = 1e-8,
         last_epoch: int = 0,
     ):
-        mode = _choice("mode", mode, MODES)
+        mode = check_choice("mode", mode, MODES)
         factor = check_real("factor", factor, nonnegative=True)
         if factor >= 1.0:
             raise ValueError(f"factor must be < 1.0 (a cut), got {factor!r}")
         patience = check_int("patience", patience)
         threshold = check_real("threshold", threshold, nonnegative=True)
-        threshold_mode = _choice("threshold_mode", threshold_mode, THRESHOLD_MODES)
+        threshold_mode = check_choice("threshold_mode", threshold_mode, THRESHOLD_MODES)
         cooldown = check_int("cooldown", cooldown)
         min_lrs = tuple(check_lrs("min_lr", min_lr))
         eps = check_real("eps", eps, nonnegative=True)

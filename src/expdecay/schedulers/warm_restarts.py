@@ -45,13 +45,13 @@ def cycle_position(epoch: Any, t_0: int, t_mult: int) -> Tuple[Any, Any]:
     epoch = xp.asarray(epoch)
     if t_mult == 1:
         return epoch % t_0, xp.full_like(epoch, t_0)
-    starts = _cycle_starts(t_0, t_mult)
     dtype = epoch.dtype
-    n = (epoch[..., None] >= xp.asarray(starts, dtype=np.int64 if xp is np else dtype)).sum(-1) - 1
-    start = xp.asarray(starts, dtype=np.int64 if xp is np else dtype)[n]
-    lengths = [t_0 * t_mult**k for k in range(len(starts))]
-    length = xp.asarray(np.minimum(lengths, max_step()), dtype=np.int64 if xp is np else dtype)[n]
-    return (epoch - start).astype(dtype), length.astype(dtype)
+    table = np.int64 if xp is np else dtype  # the cycles' starts and lengths fit in max_step()
+    starts = _cycle_starts(t_0, t_mult)
+    lengths = np.minimum([t_0 * t_mult**k for k in range(len(starts))], max_step())
+    starts, lengths = xp.asarray(starts, dtype=table), xp.asarray(lengths, dtype=table)
+    n = (epoch[..., None] >= starts).sum(-1) - 1
+    return (epoch - starts[n]).astype(dtype), lengths[n].astype(dtype)
 
 
 class _WarmRestarts(Machine):
@@ -156,8 +156,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def get_lr(self) -> list:
         """The learning rates of the current ``T_cur`` / ``T_i`` (without a manual override)."""
-        values = self._kind.values_without_override()
-        return list(values) if is_tracer(values) else np.asarray(values).tolist()
+        return self._without_override()
 
     def state_dict(self) -> Dict[str, Any]:
         """braintools' keys: ``last_epoch``, ``base_lrs``, ``current_lrs``, ``T_cur``, ``T_i``."""

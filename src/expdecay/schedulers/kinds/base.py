@@ -40,9 +40,17 @@ class Kind:
     """The interface of a kind of scheduler (see the module docstring)."""
 
     epoch: OptimState
+    _fn: Optional[LRFunction] = None
 
     @property
     def fn(self) -> LRFunction:
+        """The kind's pure function, built on first use by :meth:`make_fn` (a scheduler sets the
+        hyperparameters its key holds after choosing its kind)."""
+        if self._fn is None:
+            self._fn = self.make_fn()
+        return self._fn
+
+    def make_fn(self) -> LRFunction:
         raise NotImplementedError
 
     def state(self) -> Any:

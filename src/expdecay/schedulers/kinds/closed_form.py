@@ -48,21 +48,13 @@ class ClosedForm(LRFunction):
 class ClosedFormKind(CountedKind):
     """A closed-form scheduler's states, overrides and eager reads.
 
-    ``make_fn`` builds the :class:`ClosedForm` on first use (a scheduler sets
-    its hyperparameters, which the function's key holds, after choosing its kind).
+    ``make_fn`` builds the :class:`ClosedForm` on first use (:attr:`Kind.fn`).
     """
 
     def __init__(self, base_lrs: Sequence[float], epoch: int, make_fn: Callable[[], ClosedForm]):
         super().__init__(base_lrs, epoch)
-        self._make_fn = make_fn
-        self._fn: Optional[ClosedForm] = None
+        self.make_fn = make_fn
         self._block = HostBlock()
-
-    @property
-    def fn(self) -> ClosedForm:
-        if self._fn is None:
-            self._fn = self._make_fn()
-        return self._fn
 
     def state(self):
         return self.epoch.value, self.overrides.state.value

@@ -185,17 +185,7 @@ class CompositeKind(CountedKind):
     def __init__(self, base_lrs: Sequence[float], epoch: int, children: Sequence[Any]):
         super().__init__(base_lrs, epoch)
         self.children = tuple(children)
-        self._fn: Optional[_Composite] = None
         self._block = HostBlock()
-
-    @property
-    def fn(self) -> _Composite:
-        if self._fn is None:
-            self._fn = self._make_fn()
-        return self._fn
-
-    def _make_fn(self) -> _Composite:
-        raise NotImplementedError
 
     def state(self):
         return (
@@ -260,7 +250,7 @@ class SequentialKind(CompositeKind):
         self.milestones = milestones
         self.offsets = (0,) + milestones
 
-    def _make_fn(self) -> Sequential:
+    def make_fn(self) -> Sequential:
         return Sequential([c.lr_fn for c in self.children], self.milestones)
 
     def active(self) -> Any:
@@ -319,7 +309,7 @@ class SequentialKind(CompositeKind):
 class ChainKind(CompositeKind):
     """``ChainedScheduler``: every child at once, the product of their factors."""
 
-    def _make_fn(self) -> Chain:
+    def make_fn(self) -> Chain:
         return Chain([c.lr_fn for c in self.children])
 
     def step(self, epoch: Any = None, inputs: tuple = ()) -> None:

@@ -62,20 +62,13 @@ class FloatLRKind(Kind):
         self._base_lrs = list(base_lrs)
         self._fresh = self._stacked(base_lrs)
         self.held = OptimState(self._fresh)
-        self._make_fn = make_fn
-        self._fn: Optional[Held] = None
+        self.make_fn = make_fn
         self._memo: Optional[tuple] = None  # (a state value, its first row in numpy)
 
     @staticmethod
     def _stacked(base_lrs: Sequence[float]) -> jax.Array:
         base = jnp.asarray(base_lrs, float_dtype())
         return jnp.stack([base, base])
-
-    @property
-    def fn(self) -> Held:
-        if self._fn is None:
-            self._fn = self._make_fn()
-        return self._fn
 
     def state(self):
         return self.held.value

@@ -134,13 +134,11 @@ class StateMachineKind(CountedKind):
     def __init__(self, base_lrs: Sequence[float], epoch: int, machine: Machine):
         super().__init__(base_lrs, epoch)
         self.machine = machine
-        self._fn = MachineFunction(machine)
         self.machine_state = OptimState(machine.init(self.overrides.base, epoch))
         self._memo: Optional[tuple] = None  # (machine state, base, their lrs in numpy)
 
-    @property
-    def fn(self) -> MachineFunction:
-        return self._fn
+    def make_fn(self) -> MachineFunction:
+        return MachineFunction(self.machine)
 
     def state(self):
         return self.epoch.value, self.machine_state.value, self.overrides.state.value
