@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from ..validation import float_dtype
-from .exponential import _divide, _outer, exponential_values
+from .exponential import _add_product, _divide, _outer, exponential_values
 
 __all__ = ["CYCLIC_MODES", "cycle_numbers", "cyclic_values"]
 
@@ -83,4 +83,4 @@ def cyclic_values(
     # scale * triangle per count first, then one product per group: XLA reassociates a chain of
     # products with broadcasts differently for one count and for many, which changed the last bit
     wave = scale * _triangle(count, step_size_up, step_size_down)
-    return init + height * _outer(wave, init)
+    return _add_product(init, height, _outer(wave, init))

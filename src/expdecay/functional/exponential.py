@@ -64,6 +64,21 @@ def _divide(numerator, denominator, exact):
     return numerator / denominator
 
 
+def _add_product(addend, a, b):
+    """``addend + a * b`` with the product rounded on its own, the same bits in every context.
+
+    XLA on the CPU may fuse a multiply and the add after it into one FMA (a
+    single rounding) where it compiles them into one loop, and not where they
+    land in different loops: an eager read (a block of counts) and a compiled
+    update (one count) were 1 ulp apart on jax 0.6. The add reads the product
+    through a select (``where(p == p, p, 0)``: the product itself for every
+    finite value), which no compiler contracts. For braintools' formulas only:
+    an optax schedule's math is left as optax writes it, so XLA treats both alike.
+    """
+    product = a * b
+    return addend + jnp.where(product == product, product, jnp.zeros_like(product))
+
+
 def _scale(init_values, rate, exponent, end_value, bound, exact):
     """``init * rate ** exponent``, clipped by ``end_value`` (optax's order)."""
     dtype = float_dtype()

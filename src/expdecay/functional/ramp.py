@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from ..validation import float_dtype
+from .exponential import _add_product
 
 __all__ = ["linear_factor_values", "warmup_values"]
 
@@ -39,19 +40,6 @@ def _fraction(count, total):
     )
     t = jnp.clip(numerator / denominator, 0.0, 1.0)
     return jnp.where(total == 0, jnp.ones_like(t), t)
-
-
-def _lerp(start, end, t):
-    """``start + (end - start) * t``, braintools' operations, with the same bits in every context.
-
-    XLA on the CPU may fuse a multiply and the add after it into one FMA (a single rounding)
-    where it compiles them into one loop, and not where they land in different loops: an
-    eager read and a compiled update were 1 ulp apart on jax 0.6. The add here reads the
-    product through a select (``where(step == step, step, 0)``, the product itself for every
-    finite value), which no compiler contracts, so the product is rounded on its own everywhere.
-    """
-    step = (end - start) * t
-    return start + jnp.where(step == step, step, jnp.zeros_like(step))
 
 
 def _column(p, init_values):
@@ -77,7 +65,7 @@ def linear_factor_values(count, init_values, start_factor, end_factor, total_ite
     init_values = jnp.asarray(init_values, dtype)
     start, end = jnp.asarray(start_factor, dtype), jnp.asarray(end_factor, dtype)
     t = _fraction(count, jnp.asarray(total_iters))
-    factor = jnp.where(jnp.asarray(total_iters) == 0, end, _lerp(start, end, t))
+    factor = jnp.where(jnp.asarray(total_iters) == 0, end, _add_product(start, end - start, t))
     return init_values * _column(factor, init_values)
 
 
@@ -100,6 +88,6 @@ def warmup_values(count, init_values, warmup_start_lr, warmup_epochs):
     init_values = jnp.asarray(init_values, dtype)
     start = jnp.asarray(warmup_start_lr, dtype)
     alpha = _column(_fraction(count, jnp.asarray(warmup_epochs)), init_values)
-    ramp = _lerp(start, init_values, alpha)
+    ramp = _add_product(start, init_values - start, alpha)
     held = jnp.broadcast_to(init_values, ramp.shape)
     return jnp.where(jnp.asarray(warmup_epochs) == 0, held, ramp)
