@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from ..validation import float_dtype
-from .exponential import _add_product, _divide, _outer, exponential_values
+from .exponential import _add_ratio, _outer, exponential_values
 
 __all__ = ["CYCLIC_MODES", "cycle_numbers", "cyclic_values"]
 
@@ -32,7 +32,8 @@ def cycle_numbers(count, step_size_up: int, step_size_down: int):
 
 
 def _triangle(count, up: int, down: int):
-    """The triangle: ``pos / up`` going up, ``(up + down - pos) / down`` going down.
+    """The triangle as ``(numerator, denominator)``: ``pos / up`` going up, ``(up + down - pos) / down``
+    going down.
 
     ``pos = count mod (up + down)``, an integer.
     """
@@ -43,7 +44,7 @@ def _triangle(count, up: int, down: int):
     rising = pos <= up
     numerator = jnp.where(rising, pos, total - pos).astype(dtype)
     denominator = jnp.where(rising, jnp.asarray(up, dtype), jnp.asarray(down, dtype))
-    return _divide(numerator, denominator, True)
+    return numerator, denominator
 
 
 @partial(jax.jit, static_argnames=("mode",))
@@ -80,7 +81,9 @@ def cyclic_values(
         scale = exponential_values(count, jnp.ones((), dtype), gamma, 1, 0)
     else:
         scale = jnp.broadcast_to(jnp.asarray(scale, dtype), count.shape)
-    # scale * triangle per count first, then one product per group: XLA reassociates a chain of
-    # products with broadcasts differently for one count and for many, which changed the last bit
-    wave = scale * _triangle(count, step_size_up, step_size_down)
-    return _add_product(init, height, _outer(wave, init))
+    # scale * the triangle's numerator per count first, then one product per group: XLA
+    # reassociates a chain of products with broadcasts differently for one count and for many,
+    # which changed the last bit; then the division and the add (_add_ratio: no FMA anywhere)
+    numerator, denominator = _triangle(count, step_size_up, step_size_down)
+    wave = scale * numerator
+    return _add_ratio(init, height, _outer(wave, init), _outer(denominator, init))

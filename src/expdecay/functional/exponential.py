@@ -64,19 +64,18 @@ def _divide(numerator, denominator, exact):
     return numerator / denominator
 
 
-def _add_product(addend, a, b):
-    """``addend + a * b`` with the product rounded on its own, the same bits in every context.
+def _add_ratio(addend, height, numerator, denominator):
+    """``addend + height * numerator / denominator``, the same bits in every context.
 
     XLA on the CPU may fuse a multiply and the add after it into one FMA (a
-    single rounding) where it compiles them into one loop, and not where they
-    land in different loops: an eager read (a block of counts) and a compiled
-    update (one count) were 1 ulp apart on jax 0.6. The add reads the product
-    through a select (``where(p == p, p, 0)``: the product itself for every
-    finite value), which no compiler contracts. For braintools' formulas only:
-    an optax schedule's math is left as optax writes it, so XLA treats both alike.
+    single rounding) in some contexts and not in others, depending on the
+    release and on how it fuses the program around it: an eager read and a
+    compiled update were 1 ulp apart. Here no multiply feeds an add: the
+    product feeds an IEEE division (:func:`_divide`), and the quotient the
+    add, which no compiler fuses. For braintools' formulas only: an optax
+    schedule's math is left as optax writes it, so XLA treats both alike.
     """
-    product = a * b
-    return addend + jnp.where(product == product, product, jnp.zeros_like(product))
+    return addend + _divide(height * numerator, denominator, True)
 
 
 def _scale(init_values, rate, exponent, end_value, bound, exact):

@@ -5,10 +5,11 @@ array of step counts, ``init_values`` the base learning rates (a scalar or one
 per parameter group), and the result has shape
 ``count.shape + init_values.shape``, in JAX's default float.
 
-The operations are braintools' own, in its order, so the values agree with
-braintools' eager ones to float32 rounding (braintools divides the step by
-the ramp length in float64 Python arithmetic, and here the division is a
-float32 one).
+The values agree with braintools' eager ones to float32 rounding: braintools
+computes ``start + (end - start) * (count / total)``, and here the ramp is
+``start + (end - start) * count / total`` (the product before the division,
+so that no multiply feeds an add: the same bits eagerly and compiled, see
+:func:`~expdecay.functional.exponential._add_ratio`).
 """
 
 from __future__ import annotations
@@ -17,29 +18,30 @@ import jax
 import jax.numpy as jnp
 
 from ..validation import float_dtype
-from .exponential import _add_product
+from .exponential import _add_ratio
 
 __all__ = ["linear_factor_values", "warmup_values"]
 
 
-def _fraction(count, total):
-    """``clip(count / total, 0, 1)``, ``1`` where ``total == 0``; the same bits in every context.
-
-    The division is an IEEE division eagerly, under ``jit``, in ``for_loop``
-    and for a whole block of counts alike: XLA would otherwise turn a division
-    by a broadcast scalar into a multiplication by its reciprocal in some of
-    these contexts (1 ulp off), so the divisor gets the numerator's full shape
-    behind an optimization barrier (the technique of ``exponential_values``).
-    The learning rate a compiled update applies is then bit for bit the one an
-    eager read reports.
-    """
+def _steps(count, total):
+    """``(k, n)``: the count clipped to ``[0, n]`` and the ramp length ``n = max(total, 1)``, floats."""
     dtype = float_dtype()
-    numerator = jnp.asarray(count).astype(dtype)
-    (denominator,) = jax.lax.optimization_barrier(
-        (numerator * 0 + jnp.maximum(total, 1).astype(dtype),)
-    )
-    t = jnp.clip(numerator / denominator, 0.0, 1.0)
-    return jnp.where(total == 0, jnp.ones_like(t), t)
+    n = jnp.maximum(total, 1).astype(dtype)
+    return jnp.clip(jnp.asarray(count).astype(dtype), 0.0, n), n
+
+
+def _ramp(start, end, count, total, column):
+    """``start + (end - start) * min(count / total, 1)``; ``end`` where ``total == 0``.
+
+    Computed as ``start + (end - start) * k / n`` (:func:`_add_ratio`: the same bits
+    eagerly, under ``jit`` and in ``for_loop``), and as braintools' ``start + (end -
+    start)`` once the ramp is over. ``column`` shapes a per-count array against ``end``.
+    """
+    k, n = _steps(count, total)
+    k, n = column(k), column(n)
+    ramp = _add_ratio(start, end - start, k, n)
+    ramp = jnp.where(k >= n, start + (end - start), ramp)
+    return jnp.where(jnp.asarray(total) == 0, jnp.broadcast_to(end, ramp.shape), ramp)
 
 
 def _column(p, init_values):
@@ -64,8 +66,7 @@ def linear_factor_values(count, init_values, start_factor, end_factor, total_ite
     dtype = float_dtype()
     init_values = jnp.asarray(init_values, dtype)
     start, end = jnp.asarray(start_factor, dtype), jnp.asarray(end_factor, dtype)
-    t = _fraction(count, jnp.asarray(total_iters))
-    factor = jnp.where(jnp.asarray(total_iters) == 0, end, _add_product(start, end - start, t))
+    factor = _ramp(start, end, count, jnp.asarray(total_iters), lambda p: p)
     return init_values * _column(factor, init_values)
 
 
@@ -87,7 +88,5 @@ def warmup_values(count, init_values, warmup_start_lr, warmup_epochs):
     dtype = float_dtype()
     init_values = jnp.asarray(init_values, dtype)
     start = jnp.asarray(warmup_start_lr, dtype)
-    alpha = _column(_fraction(count, jnp.asarray(warmup_epochs)), init_values)
-    ramp = _add_product(start, init_values - start, alpha)
-    held = jnp.broadcast_to(init_values, ramp.shape)
-    return jnp.where(jnp.asarray(warmup_epochs) == 0, held, ramp)
+    column = lambda p: _column(p, init_values)  # noqa: E731
+    return _ramp(start, init_values, count, jnp.asarray(warmup_epochs), column)
