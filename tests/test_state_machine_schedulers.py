@@ -8,7 +8,7 @@ import brainstate
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from expdecay import (
@@ -161,6 +161,74 @@ def test_plateau_equals_braintools_and_the_docstrings_rule(config, metrics, base
         assert int(ours.num_bad_epochs) == int(theirs.num_bad_epochs.value)
         assert int(ours.cooldown_counter) == int(theirs.cooldown_counter.value)
     assert ours.last_epoch.value == int(theirs.last_epoch.value) == len(metrics)
+
+
+# An eager step runs the machine's transition on the host in numpy; inside jit it is traced. The
+# two must give the same bits: metrics at and beside the threshold's bound (best * (1 - 1e-4)
+# rounds in float32), cuts to and above min_lr, eps that skips a cut.
+NEAR_BOUND = [1.0, 0.9999, 0.99990004, 1.0001, 1.00010002, 0.95, 1.05, 0.5, 2.0, 0.0001]
+BOUND_CASE = dict(factor=0.5, patience=0, cooldown=0, min_lr=0.0, threshold=1e-4)
+
+
+@settings(max_examples=20)  # one small jitted transition per configuration
+@example(  # float32 rounds the bound 1.0 * (1 - 1e-4) to 0.9999's float32: not better
+    config=dict(BOUND_CASE, mode="min", threshold_mode="rel"),
+    eps=0.0,
+    metrics=[1.0, 0.9999, 0.99990004, 0.9999],
+    base=[0.1],
+)
+@example(
+    config=dict(BOUND_CASE, mode="max", threshold_mode="rel"),
+    eps=1e-3,
+    metrics=[1.0, 1.0001, 1.00010002, 1.0001],
+    base=[0.011, 1.0],
+)
+@given(
+    config=PLATEAU_CONFIGS,
+    eps=st.sampled_from([0.0, 1e-3]),
+    metrics=st.lists(st.sampled_from(NEAR_BOUND), min_size=3, max_size=20),
+    base=st.lists(st.sampled_from([0.1, 1.0, 0.02, 0.011]), min_size=1, max_size=2),
+)
+def test_plateau_host_transition_is_bitwise_the_compiled_one(config, eps, metrics, base):
+    import jax
+
+    scheduler = ReduceLROnPlateau(base_lr=base, eps=eps, **config)
+    machine = scheduler._kind.machine  # noqa: SLF001 - the machine under test
+    compiled = jax.jit(machine.advance)
+    state = tuple(np.asarray(v) for v in machine.init(jnp.asarray(base, F32), 0))
+    for metric in metrics:
+        scheduler.step(metric)  # the eager path: numpy on the host
+        state = compiled(state, jnp.asarray(base, F32), jnp.asarray(metric, F32))
+        host = (scheduler.get_last_lr(), scheduler.best, scheduler.num_bad_epochs)
+        np.testing.assert_array_equal(np.asarray(host[0], F32), np.asarray(state[0]))
+        assert np.asarray(host[1]).tobytes() == np.asarray(state[1]).tobytes()
+        assert int(host[2]) == int(state[2])
+        assert int(scheduler.cooldown_counter) == int(state[3])
+        assert np.asarray(scheduler._kind.machine_state.value[1]).dtype == state[1].dtype  # noqa: SLF001
+
+
+@settings(max_examples=10)
+@given(
+    t_0=st.integers(1, 5),
+    t_mult=st.integers(1, 3),
+    eta_min=st.sampled_from([0.0, 0.001, 0.05]),
+    base=st.lists(st.sampled_from([0.1, 0.5, 1.0, 0.3]), min_size=1, max_size=3),
+)
+def test_warm_restarts_host_reads_are_bitwise_the_compiled_learning_rates(
+    t_0, t_mult, eta_min, base
+):
+    """Eager reads come from a block of XLA-computed values over the cycle: the compiled ones."""
+    import jax
+
+    scheduler = CosineAnnealingWarmRestarts(base_lr=base, T_0=t_0, T_mult=t_mult, eta_min=eta_min)
+    machine = scheduler._kind.machine  # noqa: SLF001 - the machine under test
+    lrs = jax.jit(machine.lrs)
+    for _ in range(30):
+        scheduler.step()
+        state = (jnp.asarray(scheduler.T_cur), jnp.asarray(scheduler.T_i))
+        np.testing.assert_array_equal(
+            np.asarray(scheduler.get_last_lr(), F32), np.asarray(lrs(state, jnp.asarray(base, F32)))
+        )
 
 
 def test_plateau_eps_skips_a_cut_smaller_than_eps_as_documented_braintools_cuts_anyway():

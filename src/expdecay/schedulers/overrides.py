@@ -99,7 +99,12 @@ class Overrides:
 
     def read(self, epoch: Any) -> Optional[np.ndarray]:
         """Eagerly: the overriding learning rates (numpy) if one applies at ``epoch``, else None."""
-        _, current, tag = self.state.value
+        return self.applied(self.state.value, epoch)
+
+    @staticmethod
+    def applied(value: tuple, epoch: Any) -> Optional[np.ndarray]:
+        """:meth:`read` of a state's ``value`` already read (one state read fewer eagerly)."""
+        _, current, tag = value
         return np.asarray(current) if overridden(tag, epoch) else None
 
     def cleared(self) -> tuple:

@@ -72,30 +72,34 @@ class _Plateau(Machine):
 
     def init(self, base_lrs, epoch):
         dtype = base_lrs.dtype
-        zero = jnp.asarray(0)
+        zero = jnp.zeros((), jnp.asarray(0).dtype)  # strongly typed, as a numpy step keeps it
         return base_lrs, jnp.asarray(self.worst(), dtype), zero, zero
 
-    def is_better(self, metric, best):
+    def is_better(self, metric, best, xp=jnp):
+        """Whether ``metric`` beats ``best`` by the threshold (every constant in ``best``'s dtype)."""
         sign = 1 if self.mode == "max" else -1
         if self.threshold_mode == "rel":
-            return sign * metric > sign * (best * (1 + sign * self.threshold))
-        return sign * metric > sign * (best + sign * self.threshold)
+            bound = best * xp.asarray(1 + sign * self.threshold, best.dtype)
+        else:
+            bound = best + xp.asarray(sign * self.threshold, best.dtype)
+        return metric > bound if self.mode == "max" else metric < bound
 
-    def advance(self, state, base_lrs, metric):
+    def advance(self, state, base_lrs, metric, xp=jnp):
         lrs, best, bad, cooldown = state
-        metric = jnp.asarray(metric, best.dtype)
+        dtype = lrs.dtype
+        metric = xp.asarray(metric, best.dtype)
         in_cooldown = cooldown > 0
-        better = self.is_better(metric, best)
-        best = jnp.where(jnp.logical_and(~in_cooldown, better), metric, best)
-        bad = jnp.where(in_cooldown, bad, jnp.where(better, 0, bad + 1))
-        reduce = jnp.logical_and(~in_cooldown, bad > self.patience)
-        cooldown = jnp.where(reduce, self.cooldown, jnp.where(in_cooldown, cooldown - 1, cooldown))
-        bad = jnp.where(reduce, 0, bad)
-        min_lrs = jnp.asarray(_group_values(self.min_lrs, lrs.shape[0]), lrs.dtype)
-        reduced = jnp.maximum(lrs * jnp.asarray(self.factor, lrs.dtype), min_lrs)
+        better = self.is_better(metric, best, xp)
+        best = xp.where(xp.logical_and(~in_cooldown, better), metric, best)
+        bad = xp.where(in_cooldown, bad, xp.where(better, 0, bad + 1))
+        reduce = xp.logical_and(~in_cooldown, bad > self.patience)
+        cooldown = xp.where(reduce, self.cooldown, xp.where(in_cooldown, cooldown - 1, cooldown))
+        bad = xp.where(reduce, 0, bad)
+        min_lrs = xp.asarray(_group_values(self.min_lrs, lrs.shape[0]), dtype)
+        reduced = xp.maximum(lrs * xp.asarray(self.factor, dtype), min_lrs)
         # the docstring's eps: a reduction smaller than eps is ignored
-        reduced = jnp.where(lrs - reduced > self.eps, reduced, lrs)
-        return jnp.where(reduce, reduced, lrs), best, bad, cooldown
+        reduced = xp.where(lrs - reduced > xp.asarray(self.eps, dtype), reduced, lrs)
+        return xp.where(reduce, reduced, lrs), best, bad, cooldown
 
     def check_inputs(self, inputs: tuple) -> tuple:
         if not inputs or inputs[0] is None:
@@ -105,11 +109,14 @@ class _Plateau(Machine):
             )
         return (_checked_metric(inputs[0]),)
 
-    def jump(self, state, base_lrs, epoch, metric):
-        return self.advance(state, base_lrs, metric)
+    def jump(self, state, base_lrs, epoch, metric, xp=jnp):
+        return self.advance(state, base_lrs, metric, xp=xp)
 
     def lrs(self, state, base_lrs):
         return state[0]
+
+    def host_lrs(self, state, base_lrs, block):
+        return np.asarray(state[0])
 
     def set_lrs(self, state, values):
         return (values,) + tuple(state[1:])

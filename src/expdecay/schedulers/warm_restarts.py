@@ -64,20 +64,31 @@ class _WarmRestarts(Machine):
         self.t_0, self.t_mult, self.eta_min = t_0, t_mult, eta_min
 
     def init(self, base_lrs, epoch):
-        return self.jump(None, base_lrs, jnp.asarray(epoch))
+        # strongly typed, as a numpy step keeps it
+        return self.jump(None, base_lrs, jnp.asarray(epoch, jnp.asarray(0).dtype))
 
-    def advance(self, state, base_lrs):
+    def advance(self, state, base_lrs, xp=jnp):
         t_cur, t_i = state
         t_cur = t_cur + 1
         restart = t_cur >= t_i
-        return jnp.where(restart, 0, t_cur), jnp.where(restart, t_i * self.t_mult, t_i)
+        return xp.where(restart, 0, t_cur), xp.where(restart, t_i * self.t_mult, t_i)
 
-    def jump(self, state, base_lrs, epoch):
-        return cycle_position(jnp.asarray(epoch), self.t_0, self.t_mult)
+    def jump(self, state, base_lrs, epoch, xp=jnp):
+        return cycle_position(xp.asarray(epoch), self.t_0, self.t_mult)
 
     def lrs(self, state, base_lrs):
         t_cur, t_i = state
         return cosine_annealing_values(t_cur, t_i, base_lrs, self.eta_min)
+
+    def host_lrs(self, state, base_lrs, block):
+        """From a block of the cycle's values, computed by XLA as :meth:`lrs` computes one."""
+        t_cur, t_i = (int(v) for v in state)
+        return block.value(
+            (t_i, id(base_lrs)),  # the block keeps base_lrs alive: its id is not reused
+            t_cur,
+            lambda: base_lrs,
+            lambda base, steps: cosine_annealing_values(steps, t_i, base, self.eta_min),
+        )
 
     def at(self, state, base_lrs, steps):
         t_cur, t_i = cycle_position(jnp.asarray(steps), self.t_0, self.t_mult)

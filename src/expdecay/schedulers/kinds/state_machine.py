@@ -2,18 +2,22 @@
 
 ``ReduceLROnPlateau`` (the history of a metric) and
 ``CosineAnnealingWarmRestarts`` (``T_cur`` / ``T_i``) are of this kind. Their
-math is a :class:`Machine`, three pure functions over a small pytree of
+math is a :class:`Machine`, three pure functions over a tuple of
 arrays (its *machine state*):
 
-* ``advance(state, base_lrs, *inputs) -> state``: one ``step()``, with the
+* ``advance(state, base_lrs, *inputs, xp) -> state``: one ``step()``, with the
   inputs it consumes (a metric, traced inside a compiled step);
-* ``jump(state, base_lrs, epoch, *inputs) -> state``: ``step(epoch)``;
+* ``jump(state, base_lrs, epoch, *inputs, xp) -> state``: ``step(epoch)``;
 * ``lrs(state, base_lrs) -> learning rates``: the read.
 
-The kind keeps the counter, the machine state and the overrides in
-brainstate states, so the same functions run eagerly (one jitted call per
-step, which also computes the learning rates the next read returns) and
-inside ``jit`` / ``for_loop`` (traced, no host round trip). The scheduler's
+``advance`` and ``jump`` are written once against an array module ``xp``:
+inside ``jit`` / ``for_loop`` they run on ``jax.numpy`` (traced, no host
+round trip), and an eager ``step()`` runs them on numpy, on the host (a few
+microseconds instead of one XLA dispatch; the state keeps its dtypes, and
+every constant is cast to them, so the bits are those XLA computes). An eager
+read asks :meth:`Machine.host_lrs` (numpy, or a :class:`~..host_block.HostBlock`
+of XLA-computed values), else one jitted call. The kind keeps the counter, the
+machine state and the overrides in brainstate states. The scheduler's
 protocol state is ``(epoch, machine_state, (base_lrs, current_lrs, tag))``.
 
 A machine decides how long a manual override lasts (:meth:`Machine.set_lrs`):
@@ -33,7 +37,8 @@ import numpy as np
 
 from ...states import OptimState
 from ...validation import float_dtype, is_tracer
-from ..overrides import apply_override
+from ..host_block import HostBlock
+from ..overrides import Overrides, apply_override
 from ..protocol import LRFunction
 from .base import CountedKind
 
@@ -70,14 +75,21 @@ class Machine:
         """The machine state of a fresh scheduler at ``epoch``."""
         raise NotImplementedError
 
-    def advance(self, state: Any, base_lrs: jax.Array, *inputs: Any) -> Any:
+    def advance(self, state: Any, base_lrs: jax.Array, *inputs: Any, xp: Any = jnp) -> Any:
+        """One ``step()``, in the array module ``xp`` (``jax.numpy``, or numpy on the host)."""
         raise NotImplementedError
 
-    def jump(self, state: Any, base_lrs: jax.Array, epoch: Any, *inputs: Any) -> Any:
+    def jump(self, state: Any, base_lrs: jax.Array, epoch: Any, *inputs: Any, xp: Any = jnp) -> Any:
+        """``step(epoch)``, in the array module ``xp``."""
         raise NotImplementedError
 
     def lrs(self, state: Any, base_lrs: jax.Array) -> jax.Array:
         raise NotImplementedError
+
+    def host_lrs(self, state: Any, base_lrs: jax.Array, block: HostBlock) -> Optional[np.ndarray]:
+        """Eagerly, the learning rates of a concrete ``state`` in numpy, or ``None``: one jitted
+        :meth:`lrs` call. ``block`` is the kind's own, for values computed by XLA ahead."""
+        return None
 
     def at(self, state: Any, base_lrs: jax.Array, steps: Any) -> Optional[jax.Array]:
         """The learning rates after ``step(s)`` for each of ``steps``, or ``None``."""
@@ -113,16 +125,6 @@ class MachineFunction(LRFunction):
         return self.machine.at(state[1], state[2][0], jnp.asarray(steps))
 
 
-@functools.partial(jax.jit, static_argnums=(0, 1))
-def _transition(machine: Machine, jump: bool, state, base, epoch, inputs):
-    """One eager step of ``machine`` and the learning rates after it, in one dispatch."""
-    if jump:
-        state = machine.jump(state, base, epoch, *inputs)
-    else:
-        state = machine.advance(state, base, *inputs)
-    return state, machine.lrs(state, base)
-
-
 @functools.partial(jax.jit, static_argnums=0)
 def _lrs(machine: Machine, state, base):
     return machine.lrs(state, base)
@@ -136,6 +138,7 @@ class StateMachineKind(CountedKind):
         self.machine = machine
         self.machine_state = OptimState(machine.init(self.overrides.base, epoch))
         self._memo: Optional[tuple] = None  # (machine state, base, their lrs in numpy)
+        self._block = HostBlock()  # for Machine.host_lrs
 
     def make_fn(self) -> MachineFunction:
         return MachineFunction(self.machine)
@@ -147,15 +150,25 @@ class StateMachineKind(CountedKind):
         return self.traced() or any(map(is_tracer, jax.tree.leaves(self.machine_state.value)))
 
     def read(self):
-        if self._traced():
-            return self.fn(self.state())
-        current = self.eager_override()
-        if current is not None:
-            return current
-        state, base = self.machine_state.value, self.overrides.base
+        # each state read once (a brainstate read costs about 1.5 us)
+        epoch, state, overrides = (
+            self.epoch.value,
+            self.machine_state.value,
+            self.overrides.state.value,
+        )
+        if is_tracer(epoch) or is_tracer(overrides[2]) or any(map(is_tracer, state)):
+            return self.fn((epoch, state, overrides))
+        current = Overrides.applied(overrides, epoch)
+        return current if current is not None else self._host_lrs(state, overrides[0])
+
+    def _host_lrs(self, state: tuple, base: jax.Array) -> np.ndarray:
+        """Eagerly, the machine's learning rates: :meth:`Machine.host_lrs`, else one jitted call."""
         memo = self._memo
         if memo is None or memo[0] is not state or memo[1] is not base:
-            memo = self._memo = (state, base, np.asarray(_lrs(self.machine, state, base)))
+            values = self.machine.host_lrs(state, base, self._block)
+            if values is None:
+                values = np.asarray(_lrs(self.machine, state, base))
+            memo = self._memo = (state, base, values)
         return memo[2]
 
     def values_without_override(self) -> Any:
@@ -163,7 +176,7 @@ class StateMachineKind(CountedKind):
         state, base = self.machine_state.value, self.overrides.base
         if self._traced():
             return self.machine.lrs(state, base)
-        return np.asarray(_lrs(self.machine, state, base))
+        return self._host_lrs(state, base)
 
     def at(self, steps):
         values = self.fn.at(self.state(), steps)
@@ -202,9 +215,13 @@ class StateMachineKind(CountedKind):
             else:
                 self.machine_state.value = self.machine.advance(state, base, *inputs)
             return
-        state, lrs = _transition(self.machine, jump, state, base, epoch, tuple(inputs))
-        self.machine_state.value = state
-        self._memo = (state, base, np.asarray(lrs))
+        # on the host, in numpy: the same functions, with the state's dtypes kept
+        old = tuple(np.asarray(v) for v in state)
+        if jump:
+            new = self.machine.jump(old, base, epoch, *inputs, xp=np)
+        else:
+            new = self.machine.advance(old, base, *inputs, xp=np)
+        self.machine_state.value = tuple(np.asarray(n, o.dtype) for n, o in zip(new, old))
 
     def step_where(self, active: Any, epoch: Any, inputs: tuple = ()) -> None:
         inputs = self.check_inputs(inputs)
