@@ -90,9 +90,10 @@ class _Plateau(Machine):
         metric = xp.asarray(metric, best.dtype)
         in_cooldown = cooldown > 0
         better = self.is_better(metric, best, xp)
-        best = xp.where(xp.logical_and(~in_cooldown, better), metric, best)
+        counts = xp.logical_not(in_cooldown)
+        best = xp.where(xp.logical_and(counts, better), metric, best)
         bad = xp.where(in_cooldown, bad, xp.where(better, 0, bad + 1))
-        reduce = xp.logical_and(~in_cooldown, bad > self.patience)
+        reduce = xp.logical_and(counts, bad > self.patience)
         cooldown = xp.where(reduce, self.cooldown, xp.where(in_cooldown, cooldown - 1, cooldown))
         bad = xp.where(reduce, 0, bad)
         min_lrs = xp.asarray(_group_values(self.min_lrs, lrs.shape[0]), dtype)
