@@ -68,13 +68,16 @@ def plateau_reference(
 
 
 # --------------------------------------------------------------------------- warm restarts
-@settings(max_examples=6)  # each configuration compiles its own step: a second or so
-@given(
+WARM_RESTARTS = dict(
     t_0=st.integers(1, 6),
     t_mult=st.integers(1, 3),
     eta_min=st.sampled_from([0.0, 0.001, 0.05]),
     base=st.lists(st.sampled_from([0.1, 0.5, 1.0, 0.3]), min_size=1, max_size=3),
 )
+
+
+@settings(max_examples=6)  # each configuration compiles its own step: a second or so
+@given(**WARM_RESTARTS)
 def test_warm_restarts_equal_braintools_and_the_cycle_walk_at_every_step(
     t_0, t_mult, eta_min, base
 ):
@@ -208,12 +211,7 @@ def test_plateau_host_transition_is_bitwise_the_compiled_one(config, eps, metric
 
 
 @settings(max_examples=10)
-@given(
-    t_0=st.integers(1, 5),
-    t_mult=st.integers(1, 3),
-    eta_min=st.sampled_from([0.0, 0.001, 0.05]),
-    base=st.lists(st.sampled_from([0.1, 0.5, 1.0, 0.3]), min_size=1, max_size=3),
-)
+@given(**WARM_RESTARTS)
 def test_warm_restarts_host_reads_are_bitwise_the_compiled_learning_rates(
     t_0, t_mult, eta_min, base
 ):
