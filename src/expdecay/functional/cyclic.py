@@ -32,8 +32,8 @@ def cycle_numbers(count, step_size_up: int, step_size_down: int):
 
 
 def _triangle(count, up: int, down: int):
-    """The triangle as ``(numerator, denominator)``: ``pos / up`` going up, ``(up + down - pos) / down``
-    going down.
+    """The triangle as ``(numerator, denominator)``: ``pos / up`` going up, then
+    ``(up + down - pos) / down`` going down.
 
     ``pos = count mod (up + down)``, an integer.
     """

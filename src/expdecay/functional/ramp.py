@@ -24,7 +24,7 @@ __all__ = ["linear_factor_values", "warmup_values"]
 
 
 def _steps(count, total):
-    """``(k, n)``: the count clipped to ``[0, n]`` and the ramp length ``n = max(total, 1)``, floats."""
+    """``(k, n)`` in floats: the count clipped to ``[0, n]``, and ``n = max(total, 1)``."""
     dtype = float_dtype()
     n = jnp.maximum(total, 1).astype(dtype)
     return jnp.clip(jnp.asarray(count).astype(dtype), 0.0, n), n

@@ -76,7 +76,7 @@ class _Plateau(Machine):
         return base_lrs, jnp.asarray(self.worst(), dtype), zero, zero
 
     def is_better(self, metric, best, xp=jnp):
-        """Whether ``metric`` beats ``best`` by the threshold (every constant in ``best``'s dtype)."""
+        """Whether ``metric`` beats ``best`` by the threshold (constants in ``best``'s dtype)."""
         sign = 1 if self.mode == "max" else -1
         if self.threshold_mode == "rel":
             bound = best * xp.asarray(1 + sign * self.threshold, best.dtype)
