@@ -5,6 +5,7 @@ import json
 import math
 
 import brainstate
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -193,10 +194,8 @@ BOUND_CASE = dict(factor=0.5, patience=0, cooldown=0, min_lr=0.0, threshold=1e-4
     base=st.lists(st.sampled_from([0.1, 1.0, 0.02, 0.011]), min_size=1, max_size=2),
 )
 def test_plateau_host_transition_is_bitwise_the_compiled_one(config, eps, metrics, base):
-    import jax
-
     scheduler = ReduceLROnPlateau(base_lr=base, eps=eps, **config)
-    machine = scheduler._kind.machine  # noqa: SLF001 - the machine under test
+    machine = scheduler.kind.machine  # the machine under test
     compiled = jax.jit(machine.advance)
     state = tuple(np.asarray(v) for v in machine.init(jnp.asarray(base, F32), 0))
     for metric in metrics:
@@ -207,7 +206,7 @@ def test_plateau_host_transition_is_bitwise_the_compiled_one(config, eps, metric
         assert np.asarray(host[1]).tobytes() == np.asarray(state[1]).tobytes()
         assert int(host[2]) == int(state[2])
         assert int(scheduler.cooldown_counter) == int(state[3])
-        kept = scheduler._kind.machine_state.value[1]  # noqa: SLF001 - the dtype a step keeps
+        kept = scheduler.kind.machine_state.value[1]  # the dtype a step keeps
         assert np.asarray(kept).dtype == state[1].dtype
 
 
@@ -217,10 +216,8 @@ def test_warm_restarts_host_reads_are_bitwise_the_compiled_learning_rates(
     t_0, t_mult, eta_min, base
 ):
     """Eager reads come from a block of XLA-computed values over the cycle: the compiled ones."""
-    import jax
-
     scheduler = CosineAnnealingWarmRestarts(base_lr=base, T_0=t_0, T_mult=t_mult, eta_min=eta_min)
-    machine = scheduler._kind.machine  # noqa: SLF001 - the machine under test
+    machine = scheduler.kind.machine  # the machine under test
     lrs = jax.jit(machine.lrs)
     for _ in range(30):
         scheduler.step()

@@ -34,6 +34,7 @@ __all__ = [
     "check_betas",
     "max_step",
     "float_dtype",
+    "int_dtype",
     "check_decay",
     "check_init_values",
     "check_values",
@@ -51,6 +52,11 @@ def max_step() -> int:
 def float_dtype() -> np.dtype:
     """JAX's default float: float32, or float64 when x64 is enabled (what every LR is computed in)."""
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def int_dtype() -> np.dtype:
+    """JAX's default integer: int32, or int64 when x64 is enabled (step counters, cycle positions)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
 class LearningRate(float):

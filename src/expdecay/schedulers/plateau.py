@@ -17,7 +17,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..checkpoint import scalar_of
-from ..validation import check_choice, check_int, check_lrs, check_real, float_dtype, is_tracer
+from ..validation import (
+    check_choice,
+    check_int,
+    check_lrs,
+    check_real,
+    float_dtype,
+    int_dtype,
+    is_tracer,
+)
 from .attributes import Hyperparameter
 from .base import LRScheduler, extend_to_groups
 from .kinds import Machine, StateMachineKind
@@ -72,7 +80,7 @@ class _Plateau(Machine):
 
     def init(self, base_lrs, epoch):
         dtype = base_lrs.dtype
-        zero = jnp.zeros((), jnp.asarray(0).dtype)  # strongly typed, as a numpy step keeps it
+        zero = jnp.zeros((), int_dtype())  # strongly typed, as a numpy step keeps it
         return base_lrs, jnp.asarray(self.worst(), dtype), zero, zero
 
     def is_better(self, metric, best, xp=jnp):

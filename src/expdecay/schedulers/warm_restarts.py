@@ -16,7 +16,7 @@ import numpy as np
 
 from ..checkpoint import scalar_of
 from ..functional.cosine import cosine_annealing_values
-from ..validation import check_int, check_real, is_tracer, max_step
+from ..validation import check_int, check_real, int_dtype, is_tracer, max_step
 from .attributes import Hyperparameter
 from .base import LRScheduler
 from .kinds import Machine, StateMachineKind
@@ -65,7 +65,7 @@ class _WarmRestarts(Machine):
 
     def init(self, base_lrs, epoch):
         # strongly typed, as a numpy step keeps it
-        return self.jump(None, base_lrs, jnp.asarray(epoch, jnp.asarray(0).dtype))
+        return self.jump(None, base_lrs, jnp.asarray(epoch, int_dtype()))
 
     def advance(self, state, base_lrs, xp=jnp):
         t_cur, t_i = state
@@ -186,7 +186,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             t_i = check_int(
                 "state_dict['T_i']", scalar_of("state_dict['T_i']", state_dict["T_i"]), minimum=1
             )
-        dtype = jnp.asarray(0).dtype
+        dtype = int_dtype()
 
         def load_all() -> None:
             load()

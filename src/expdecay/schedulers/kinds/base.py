@@ -142,4 +142,9 @@ class CountedKind(Kind):
 
     def traced(self) -> bool:
         """Whether the counter or the override state is traced (inside ``jit``)."""
-        return is_tracer(self.epoch.value) or is_tracer(self.overrides.state.value[2])
+        return self.traced_values(self.epoch.value, self.overrides.state.value)
+
+    @staticmethod
+    def traced_values(epoch: Any, overrides: tuple) -> bool:
+        """:meth:`traced` of the counter's and the override state's values, already read."""
+        return is_tracer(epoch) or is_tracer(overrides[2])
