@@ -3,6 +3,7 @@
 No timing is checked: a smoke run's sizes and repetitions are too small to mean anything.
 """
 
+import functools
 import importlib.util
 import warnings
 from pathlib import Path
@@ -69,8 +70,10 @@ COMPOSITE_TARGETS = (
 NEW_TARGET = "on the 10x5 layer within 1.5x of the jitted, donated optax Adam update"
 
 
+@functools.lru_cache(maxsize=None)
 def load_run():
-    """benchmarks/run.py as a module (it puts its own folder on ``sys.path`` for its siblings)."""
+    """benchmarks/run.py as a module, loaded once per process (it puts its own folder on
+    ``sys.path`` for its siblings)."""
     spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
     run = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(run)
