@@ -1,7 +1,9 @@
 """Item (i): the schedulers of issue 19 (cosine, polynomial, cyclic, one-cycle, piecewise,
 warmup-cosine, warm restarts, plateau) against braintools.
 
-  - eager ``scheduler.step()`` + reading the learning rates (target: >= 10x braintools);
+  - eager ``scheduler.step()`` + reading the learning rates (target: >= 10x braintools), beside
+    the brainstate State reads and writes it cannot do without (:data:`FLOOR`): their time is
+    its floor, and braintools' time over it the ceiling of its ratio;
   - a ``brainstate.transform.jit`` training step with each (target: no slower than braintools,
     where braintools compiles it: its CosineAnnealingWarmRestarts and ReduceLROnPlateau raise
     ``ConcretizationTypeError`` when attached to an optimizer under jit);
@@ -39,6 +41,27 @@ CONFIGS: Dict[str, Callable[[object], object]] = {
     "ReduceLROnPlateau": lambda lib: lib.ReduceLROnPlateau(base_lr=0.1, patience=5),
 }
 BRAINTOOLS_CANNOT_JIT = ("CosineAnnealingWarmRestarts", "ReduceLROnPlateau")
+STATE_MACHINES = BRAINTOOLS_CANNOT_JIT
+
+# The brainstate State operations an eager step + read cannot do without, as (reads, writes): a
+# closed form reads and writes its counter, then reads it and its override state; a state machine
+# also reads and writes its machine state and reads its base rates. Measured beside each
+# scheduler, they are the floor of its time, and braintools / floor the ceiling of its ratio.
+FLOOR = {"closed form": (3, 1), "state machine": (6, 2)}
+
+
+def brainstate_floor(reads: int, writes: int) -> Callable[[], None]:
+    """``reads`` brainstate state reads and ``writes`` writes, as a scheduler's step + read does."""
+    counters = [expdecay.OptimState(0) for _ in range(writes)]  # a Python int, as our counters
+    other = expdecay.OptimState((jax.numpy.zeros(1), jax.numpy.zeros(1), jax.numpy.asarray(-1)))
+
+    def run() -> None:
+        for counter in counters:
+            counter.value = counter.value + 1
+        for _ in range(reads - writes):
+            other.value
+
+    return run
 
 
 def _advance(scheduler, metric) -> None:
@@ -65,6 +88,8 @@ def new_schedulers(smoke: bool) -> Report:
         eager = {"expdecay": lambda s=make(expdecay): _step_and_read(s)}
         if braintools is not None:
             eager["braintools"] = lambda s=make(braintools.optim): _step_and_read(s)
+        kind = "state machine" if name in STATE_MACHINES else "closed form"
+        eager["floor"] = brainstate_floor(*FLOOR[kind])
         t = interleaved(eager, reps, inner)
         out.row(
             f"{name} step + read",
@@ -73,6 +98,14 @@ def new_schedulers(smoke: bool) -> Report:
             note=vs_braintools(t.get("braintools"), t["expdecay"]),
         )
         out.row(f"{name} step + read", "braintools", t.get("braintools") and t["braintools"] * 1e6)
+        reads, writes = FLOOR[kind]
+        ceiling = ratio(t.get("braintools"), t["floor"])
+        out.row(
+            f"{name} step + read",
+            f"brainstate floor: {reads} state reads, {writes} write(s)",
+            t["floor"] * 1e6,
+            note="" if ceiling is None else f"ceiling {ceiling:.1f}x braintools",
+        )
         r = ratio(t.get("braintools"), t["expdecay"])
         if r is not None and (slowest_eager is None or r < slowest_eager[1]):
             slowest_eager = (name, r)

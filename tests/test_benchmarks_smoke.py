@@ -47,7 +47,12 @@ ITEMS = {
     "h": ("(h) optimizers", [], 3),
     "i": (
         "(i) the new schedulers",
-        ["expdecay, ReduceLROnPlateau(metric = the loss)", "the plateau's share"],
+        [
+            "expdecay, ReduceLROnPlateau(metric = the loss)",
+            "the plateau's share",
+            "brainstate floor: 3 state reads, 1 write(s)",
+            "brainstate floor: 6 state reads, 2 write(s)",
+        ],
         2,
     ),
     "j": ("(j) command line", [], 1),
