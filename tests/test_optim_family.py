@@ -246,7 +246,8 @@ def check_state_dict_moves(name, source, rtol=RTOL, **override):
 @pytest.mark.parametrize("name", ["nadam", "lookahead"])
 def test_braintools_jit_refuses_our_state_classes_as_docs_say(name):
     """braintools' load_state_dict keeps our NamedTuple classes; its compiled step then fails
-    (its eager step does not check). The documented remedy is braintools' structure (above)."""
+    (its eager step does not check). The documented remedy is braintools' structure (above). If
+    a braintools release accepts them, this fails: then docs/reliability.md can drop the remedy."""
     bt = braintools_optim()
     saved = setup(expdecay, name)[1].state_dict()
     params, optimizer, sched = setup(bt, name)
