@@ -20,6 +20,7 @@ import brainstate
 import jax
 
 import expdecay
+from expdecay.schedulers.kinds import StateMachineKind
 from contenders import batch, braintools, compiled_loop, training_step, vs_braintools
 from harness import Report, interleaved, ratio
 
@@ -41,13 +42,17 @@ CONFIGS: Dict[str, Callable[[object], object]] = {
     "ReduceLROnPlateau": lambda lib: lib.ReduceLROnPlateau(base_lr=0.1, patience=5),
 }
 BRAINTOOLS_CANNOT_JIT = ("CosineAnnealingWarmRestarts", "ReduceLROnPlateau")
-STATE_MACHINES = BRAINTOOLS_CANNOT_JIT
 
 # The brainstate State operations an eager step + read cannot do without, as (reads, writes): a
 # closed form reads and writes its counter, then reads it and its override state; a state machine
 # also reads and writes its machine state and reads its base rates. Measured beside each
 # scheduler, they are the floor of its time, and braintools / floor the ceiling of its ratio.
 FLOOR = {"closed form": (3, 1), "state machine": (6, 2)}
+
+
+def floor_of(scheduler) -> tuple:
+    """:data:`FLOOR` of ``scheduler``'s kind (``scheduler.kind``, the object that owns its states)."""
+    return FLOOR["state machine" if isinstance(scheduler.kind, StateMachineKind) else "closed form"]
 
 
 def brainstate_floor(reads: int, writes: int) -> Callable[[], None]:
@@ -85,11 +90,12 @@ def new_schedulers(smoke: bool) -> Report:
     slowest_eager, slowest_jit = None, None
     for name in names:
         make = CONFIGS[name]
-        eager = {"expdecay": lambda s=make(expdecay): _step_and_read(s)}
+        ours = make(expdecay)
+        reads, writes = floor_of(ours)
+        eager = {"expdecay": lambda s=ours: _step_and_read(s)}
         if braintools is not None:
             eager["braintools"] = lambda s=make(braintools.optim): _step_and_read(s)
-        kind = "state machine" if name in STATE_MACHINES else "closed form"
-        eager["floor"] = brainstate_floor(*FLOOR[kind])
+        eager["floor"] = brainstate_floor(reads, writes)
         t = interleaved(eager, reps, inner)
         out.row(
             f"{name} step + read",
@@ -98,7 +104,6 @@ def new_schedulers(smoke: bool) -> Report:
             note=vs_braintools(t.get("braintools"), t["expdecay"]),
         )
         out.row(f"{name} step + read", "braintools", t.get("braintools") and t["braintools"] * 1e6)
-        reads, writes = FLOOR[kind]
         ceiling = ratio(t.get("braintools"), t["floor"])
         out.row(
             f"{name} step + read",

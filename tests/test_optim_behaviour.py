@@ -25,7 +25,17 @@ from expdecay import (
     StepLR,
     count_compilations,
 )
-from optim_support import W1, W2, grad_of, host, make_model, train_optax, values_of, worst_relative
+from optim_support import (
+    W1,
+    W2,
+    grad_of,
+    host,
+    make_model,
+    run_steps,
+    train_optax,
+    values_of,
+    worst_relative,
+)
 
 
 def unit_grads(params):
@@ -232,12 +242,6 @@ def build_adam(seed):
     optimizer.register_trainable_weights({W1: params[W1]})
     optimizer.add_param_group({W2: params[W2]}, lr=0.01)
     return params, optimizer, scheduler
-
-
-def run_steps(params, optimizer, scheduler, n):
-    for _ in range(n):
-        optimizer.step(grad_of(values_of(params)))
-        scheduler.step()
 
 
 def save_npz(path, state_dict):

@@ -45,6 +45,7 @@ from optim_support import (
     grad_of,
     host,
     make_model,
+    run_steps,
     train_stateful,
     values_of,
     worst_relative,
@@ -66,24 +67,6 @@ def setup(lib, name, seed=0, **override):
     optimizer, sched = quiet(build, lib, name, **override)
     optimizer.register_trainable_weights(params)
     return params, optimizer, sched
-
-
-def run_steps(params, optimizer, sched, n, out=None, jit=False):
-    """``n`` steps; ``jit``: each under one ``brainstate.transform.jit`` (braintools' runs: its
-    eager L-BFGS or Fromage step takes about 0.2 s, and its compiled one is as close to the eager
-    one as we are, see ``test_optim_parity``)."""
-
-    def one_step(grads):
-        optimizer.step(grads)
-        if sched is not None:
-            sched.step()
-
-    run = brainstate.transform.jit(one_step) if jit else one_step
-    for _ in range(n):
-        run(grad_of(values_of(params)))
-        if out is not None:
-            out.append(host(values_of(params)))
-    return out
 
 
 def assert_close(a, b, rtol=1e-6, atol=1e-7):
