@@ -91,7 +91,7 @@ def test_warm_restarts_equal_braintools_and_the_cycle_walk_at_every_step(
         hand = [eta_min + (b - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2 for b in base]
         np.testing.assert_allclose(ours.get_last_lr(), hand, rtol=2e-6, atol=1e-7)
         np.testing.assert_allclose(ours.get_last_lr(), floats(theirs.get_last_lr()), rtol=2e-6)
-        assert (int(ours.T_cur), int(ours.T_i)) == (t_cur, t_i)
+        assert (int(ours.T_cur.value), int(ours.T_i.value)) == (t_cur, t_i)
         seen.append(ours.get_last_lr())
         ours.step()
         theirs.step()
@@ -99,7 +99,7 @@ def test_warm_restarts_equal_braintools_and_the_cycle_walk_at_every_step(
     np.testing.assert_array_equal(np.asarray(ours.lr_at(np.arange(20))), np.asarray(seen, F32))
     for epoch in (0, t_0, min(3 * t_0 + 1, 19), 19):
         ours.step(epoch)
-        assert (int(ours.T_cur), int(ours.T_i)) == sgdr_reference(epoch, t_0, t_mult)
+        assert (int(ours.T_cur.value), int(ours.T_i.value)) == sgdr_reference(epoch, t_0, t_mult)
         np.testing.assert_array_equal(ours.get_last_lr(), np.asarray(seen[epoch], F32).tolist())
 
 
@@ -114,7 +114,7 @@ def test_warm_restarts_jump_is_exact_at_cycle_boundaries_where_braintools_floors
     ours = CosineAnnealingWarmRestarts(base_lr=1.0, T_0=3, T_mult=2)
     for epoch in (44, 45, 93, 2):
         ours.step(epoch)
-        assert (int(ours.T_cur), int(ours.T_i)) == sgdr_reference(epoch, 3, 2)
+        assert (int(ours.T_cur.value), int(ours.T_i.value)) == sgdr_reference(epoch, 3, 2)
     theirs = bt.CosineAnnealingWarmRestarts(base_lr=1.0, T_0=3, T_mult=2)
     theirs.step(45)  # 45 = 3 + 6 + 12 + 24: a restart
     assert sgdr_reference(45, 3, 2) == (0, 48)
@@ -128,7 +128,7 @@ def test_warm_restarts_started_at_last_epoch_is_at_that_steps_cycle_position_unl
     theirs = bt.CosineAnnealingWarmRestarts(base_lr=1.0, T_0=10, last_epoch=5)
     assert ours.get_last_lr() == pytest.approx([0.5])  # (1 + cos(pi * 5 / 10)) / 2
     assert floats(theirs.get_last_lr()) == pytest.approx([1.0])  # braintools: T_cur = 0
-    assert int(ours.T_cur) == 5 and int(theirs.T_cur.value) == 0
+    assert int(ours.T_cur.value) == 5 and int(theirs.T_cur.value) == 0
 
 
 # --------------------------------------------------------------------------- plateau
@@ -161,9 +161,9 @@ def test_plateau_equals_braintools_and_the_docstrings_rule(config, metrics, base
         theirs.step(metric)
         np.testing.assert_array_equal(ours.get_last_lr(), floats(theirs.get_last_lr()))
         np.testing.assert_allclose(ours.get_last_lr(), expected, rtol=1e-6)
-        assert float(ours.best) == float(theirs.best.value)
-        assert int(ours.num_bad_epochs) == int(theirs.num_bad_epochs.value)
-        assert int(ours.cooldown_counter) == int(theirs.cooldown_counter.value)
+        assert float(ours.best.value) == float(theirs.best.value)
+        assert int(ours.num_bad_epochs.value) == int(theirs.num_bad_epochs.value)
+        assert int(ours.cooldown_counter.value) == int(theirs.cooldown_counter.value)
     assert ours.last_epoch.value == int(theirs.last_epoch.value) == len(metrics)
 
 
@@ -201,11 +201,11 @@ def test_plateau_host_transition_is_bitwise_the_compiled_one(config, eps, metric
     for metric in metrics:
         scheduler.step(metric)  # the eager path: numpy on the host
         state = compiled(state, jnp.asarray(base, F32), jnp.asarray(metric, F32))
-        host = (scheduler.get_last_lr(), scheduler.best, scheduler.num_bad_epochs)
+        host = (scheduler.get_last_lr(), scheduler.best.value, scheduler.num_bad_epochs.value)
         np.testing.assert_array_equal(np.asarray(host[0], F32), np.asarray(state[0]))
         assert np.asarray(host[1]).tobytes() == np.asarray(state[1]).tobytes()
         assert int(host[2]) == int(state[2])
-        assert int(scheduler.cooldown_counter) == int(state[3])
+        assert int(scheduler.cooldown_counter.value) == int(state[3])
         kept = scheduler.kind.machine_state.value[1]  # the dtype a step keeps
         assert np.asarray(kept).dtype == state[1].dtype
 
@@ -221,7 +221,7 @@ def test_warm_restarts_host_reads_are_bitwise_the_compiled_learning_rates(
     lrs = jax.jit(machine.lrs)
     for _ in range(30):
         scheduler.step()
-        state = (jnp.asarray(scheduler.T_cur), jnp.asarray(scheduler.T_i))
+        state = (jnp.asarray(scheduler.T_cur.value), jnp.asarray(scheduler.T_i.value))
         np.testing.assert_array_equal(
             np.asarray(scheduler.get_last_lr(), F32), np.asarray(lrs(state, jnp.asarray(base, F32)))
         )
@@ -293,6 +293,76 @@ def test_checkpoints_move_both_ways_with_braintools(kind):
             else:
                 a.step()
                 b.step()
+
+
+@pytest.mark.parametrize("kind", ["plateau", "warm"])
+def test_state_entries_read_and_assign_through_value_as_braintools_states_do(kind):
+    """braintools keeps T_cur / T_i and best / num_bad_epochs / cooldown_counter in states: scripts
+    read and assign ``.value`` (braintools' own tests do), with the same learning rates after."""
+    bt = braintools_optim()
+    if kind == "plateau":
+        kwargs = dict(base_lr=[0.1, 0.2], factor=0.5, patience=2, cooldown=1)
+        ours, theirs = ReduceLROnPlateau(**kwargs), bt.ReduceLROnPlateau(**kwargs)
+        names, assigned, steps = ("best", "num_bad_epochs", "cooldown_counter"), (0.5, 2, 0), 5
+    else:
+        kwargs = dict(base_lr=[0.1, 0.2], T_0=3, T_mult=2, eta_min=0.01)
+        ours = CosineAnnealingWarmRestarts(**kwargs)
+        theirs = bt.CosineAnnealingWarmRestarts(**kwargs)
+        names, assigned, steps = ("T_cur", "T_i"), (4, 6), 5
+
+    def step(s, n):
+        for _ in range(n):
+            s.step(1.0) if kind == "plateau" else s.step()
+
+    step(ours, steps)
+    step(theirs, steps)
+    for name in names:
+        assert float(getattr(ours, name).value) == float(getattr(theirs, name).value), name
+    for name, value in zip(names, assigned):
+        getattr(ours, name).value = value
+        getattr(theirs, name).value = value
+        assert float(getattr(ours, name).value) == value
+    for _ in range(6):  # braintools applies the new state from its next step
+        step(ours, 1)
+        step(theirs, 1)
+        np.testing.assert_allclose(ours.get_last_lr(), floats(theirs.get_last_lr()), rtol=1e-6)
+        for name in names:
+            assert float(getattr(ours, name).value) == float(getattr(theirs, name).value), name
+
+
+@pytest.mark.parametrize(
+    "make, name, value, error",
+    [
+        (lambda: CosineAnnealingWarmRestarts(T_0=3), "T_cur", -1, ValueError),
+        (lambda: CosineAnnealingWarmRestarts(T_0=3), "T_cur", 1.5, ValueError),
+        (lambda: CosineAnnealingWarmRestarts(T_0=3), "T_i", 0, ValueError),
+        (lambda: ReduceLROnPlateau(), "best", float("nan"), ValueError),
+        (lambda: ReduceLROnPlateau(), "num_bad_epochs", -2, ValueError),
+        (lambda: ReduceLROnPlateau(), "cooldown_counter", "1", TypeError),
+    ],
+)
+def test_a_bad_state_entry_is_refused_by_name_and_changes_nothing(make, name, value, error):
+    scheduler = make()
+    before = scheduler.state_dict()
+    with pytest.raises(error, match=name):
+        getattr(scheduler, name).value = value
+    assert scheduler.state_dict() == before
+
+
+def test_state_entries_are_traced_values_inside_jit_and_assignable_there():
+    scheduler, traces = ReduceLROnPlateau(base_lr=0.1, patience=5), []
+
+    @brainstate.transform.jit
+    def step(metric):
+        traces.append(metric)
+        scheduler.step(metric)
+        bad = scheduler.num_bad_epochs.value
+        scheduler.num_bad_epochs.value = jnp.where(bad > 0, bad - 1, bad)  # forgive one
+        return bad
+
+    seen = [int(step(jnp.float32(m))) for m in (1.0, 2.0, 3.0)]
+    assert seen == [0, 1, 1] and int(scheduler.num_bad_epochs.value) == 0
+    assert len(traces) == 1
 
 
 # --------------------------------------------------------------------------- compiled

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING, Any, Callable, List
 
 import jax
+import numpy as np
 
 from ..validation import check_lrs, is_tracer
 
 if TYPE_CHECKING:
     from .base import LRScheduler
 
-__all__ = ["Hyperparameter", "CurrentLRs", "BaseLRs"]
+__all__ = ["Hyperparameter", "CurrentLRs", "BaseLRs", "MachineEntry"]
 
 
 class Hyperparameter:
@@ -69,6 +70,44 @@ class CurrentLRs:
                     f"({scheduler.num_groups}), got {len(values)}: {values!r}"
                 )
         scheduler.override_lrs(values)
+
+
+class MachineEntry:
+    """One entry of a state machine's state, with braintools' ``OptimState`` surface.
+
+    ``CosineAnnealingWarmRestarts.T_cur`` / ``T_i`` and ``ReduceLROnPlateau.best`` /
+    ``num_bad_epochs`` / ``cooldown_counter``: ``.value`` reads the entry (an array; traced
+    inside ``jit``), and assigning ``.value`` writes it in the entry's dtype, eagerly after
+    ``check(name, value)`` (an error naming the entry, and nothing changes). ``int()``,
+    ``float()`` and ``np.asarray()`` read it too.
+    """
+
+    __slots__ = ("_kind", "_index", "_name", "_check")
+
+    def __init__(self, kind: Any, index: int, name: str, check: Callable[[str, Any], Any]):
+        self._kind, self._index, self._name, self._check = kind, index, name, check
+
+    @property
+    def value(self) -> Any:
+        return self._kind.machine_entry(self._index)
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        if not is_tracer(value):
+            value = self._check(self._name, value)
+        self._kind.set_machine_entry(self._index, value)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.value, dtype)
+
+    def __int__(self) -> int:
+        return int(np.asarray(self.value))
+
+    def __float__(self) -> float:
+        return float(np.asarray(self.value))
+
+    def __repr__(self) -> str:
+        return f"{self._name}(value={self.value!r})"
 
 
 class BaseLRs(list):

@@ -26,7 +26,7 @@ from ..validation import (
     int_dtype,
     is_tracer,
 )
-from .attributes import Hyperparameter
+from .attributes import Hyperparameter, MachineEntry
 from .base import LRScheduler, extend_to_groups
 from .kinds import Machine, StateMachineKind
 
@@ -41,6 +41,14 @@ THRESHOLD_MODES = ("rel", "abs")
 def _group_values(min_lrs: Sequence[float], groups: int) -> List[float]:
     """``min_lr`` for ``groups`` groups: the last one repeated (braintools' rule)."""
     return extend_to_groups(min_lrs, groups)[:groups]
+
+
+def _check_best(name: str, value: Any) -> float:
+    """A saved or assigned ``best``: one number, not NaN (``inf`` is a fresh scheduler's)."""
+    best = scalar_of(name, value)
+    if isinstance(best, bool) or not isinstance(best, (int, float)) or math.isnan(best):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return float(best)
 
 
 def _checked_metric(metric: Any) -> Any:
@@ -258,23 +266,21 @@ class ReduceLROnPlateau(LRScheduler):
         """The starting ``best``: ``inf`` in ``'min'`` mode, ``-inf`` in ``'max'`` (braintools)."""
         return math.inf if self.mode == "min" else -math.inf
 
-    def _machine(self, i: int) -> Any:
-        return self._kind.machine_state.value[i]
+    @property
+    def best(self) -> MachineEntry:
+        """The best metric so far, as braintools' state: ``best.value`` reads (a float array;
+        traced inside ``jit``) and assigns it (a number, not NaN)."""
+        return MachineEntry(self._kind, 1, "best", _check_best)
 
     @property
-    def best(self) -> Any:
-        """The best metric so far (an array; traced inside ``jit``)."""
-        return self._machine(1)
+    def num_bad_epochs(self) -> MachineEntry:
+        """Steps in a row without improvement: ``num_bad_epochs.value`` reads and assigns it."""
+        return MachineEntry(self._kind, 2, "num_bad_epochs", check_int)
 
     @property
-    def num_bad_epochs(self) -> Any:
-        """Steps in a row without improvement (an array; traced inside ``jit``)."""
-        return self._machine(2)
-
-    @property
-    def cooldown_counter(self) -> Any:
-        """Steps of cooldown left (an array; traced inside ``jit``)."""
-        return self._machine(3)
+    def cooldown_counter(self) -> MachineEntry:
+        """Steps of cooldown left: ``cooldown_counter.value`` reads and assigns it."""
+        return MachineEntry(self._kind, 3, "cooldown_counter", check_int)
 
     def get_lr(self) -> list:
         """The current learning rates (braintools: the state, not a function of the step)."""
@@ -294,11 +300,8 @@ class ReduceLROnPlateau(LRScheduler):
     def state_dict(self) -> Dict[str, Any]:
         """braintools' keys, with ``best``, ``num_bad_epochs`` and ``cooldown_counter``."""
         state = super().state_dict()
-        state.update(
-            best=float(self.best),
-            num_bad_epochs=int(self.num_bad_epochs),
-            cooldown_counter=int(self.cooldown_counter),
-        )
+        _, best, bad, cooldown = self._kind.machine_state.value
+        state.update(best=float(best), num_bad_epochs=int(bad), cooldown_counter=int(cooldown))
         return state
 
     def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
@@ -309,9 +312,7 @@ class ReduceLROnPlateau(LRScheduler):
             current = state_dict["base_lrs"]
         if "best" in state_dict:
             name = "state_dict['best']"
-            best = scalar_of(name, state_dict["best"])
-            if not isinstance(best, (int, float)) or math.isnan(best):
-                raise ValueError(f"{name} must be a number, got {state_dict['best']!r}")
+            best = _check_best(name, state_dict["best"])
         if "num_bad_epochs" in state_dict:
             name = "state_dict['num_bad_epochs']"
             bad = check_int(name, scalar_of(name, state_dict["num_bad_epochs"]))

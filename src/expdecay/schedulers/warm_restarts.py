@@ -17,7 +17,7 @@ import numpy as np
 from ..checkpoint import scalar_of
 from ..functional.cosine import cosine_annealing_values
 from ..validation import check_int, check_real, int_dtype, is_tracer, max_step
-from .attributes import Hyperparameter
+from .attributes import Hyperparameter, MachineEntry
 from .base import LRScheduler
 from .kinds import Machine, StateMachineKind
 
@@ -52,6 +52,14 @@ def cycle_position(epoch: Any, t_0: int, t_mult: int) -> Tuple[Any, Any]:
     starts, lengths = xp.asarray(starts, dtype=table), xp.asarray(lengths, dtype=table)
     n = (epoch[..., None] >= starts).sum(-1) - 1
     return (epoch - starts[n]).astype(dtype), lengths[n].astype(dtype)
+
+
+def _check_t_cur(name: str, value: Any) -> int:
+    return check_int(name, value)
+
+
+def _check_t_i(name: str, value: Any) -> int:
+    return check_int(name, value, minimum=1)
 
 
 class _WarmRestarts(Machine):
@@ -156,14 +164,16 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return StateMachineKind(base_lrs, epoch, _WarmRestarts(self.T_0, self.T_mult, self.eta_min))
 
     @property
-    def T_cur(self) -> Any:
-        """Steps since the last restart (an array; traced inside ``jit``)."""
-        return self._kind.machine_state.value[0]
+    def T_cur(self) -> MachineEntry:
+        """Steps since the last restart, as braintools' state: ``T_cur.value`` reads (an integer
+        array; traced inside ``jit``) and assigns it."""
+        return MachineEntry(self._kind, 0, "T_cur", _check_t_cur)
 
     @property
-    def T_i(self) -> Any:
-        """The length of the current cycle (an array; traced inside ``jit``)."""
-        return self._kind.machine_state.value[1]
+    def T_i(self) -> MachineEntry:
+        """The length of the current cycle, as braintools' state: ``T_i.value`` reads and
+        assigns it (a positive integer)."""
+        return MachineEntry(self._kind, 1, "T_i", _check_t_i)
 
     def get_lr(self) -> list:
         """The learning rates of the current ``T_cur`` / ``T_i`` (without a manual override)."""
@@ -172,20 +182,19 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def state_dict(self) -> Dict[str, Any]:
         """braintools' keys: ``last_epoch``, ``base_lrs``, ``current_lrs``, ``T_cur``, ``T_i``."""
         state = super().state_dict()
-        state.update(T_cur=int(self.T_cur), T_i=int(self.T_i))
+        t_cur, t_i = self._kind.machine_state.value
+        state.update(T_cur=int(t_cur), T_i=int(t_i))
         return state
 
     def check_state_dict(self, state_dict: Mapping[str, Any]) -> Callable[[], None]:
         load = super().check_state_dict(state_dict)
         t_cur, t_i = (np.asarray(v) for v in self._kind.machine_state.value)
         if "T_cur" in state_dict:
-            t_cur = check_int(
-                "state_dict['T_cur']", scalar_of("state_dict['T_cur']", state_dict["T_cur"])
-            )
+            name = "state_dict['T_cur']"
+            t_cur = _check_t_cur(name, scalar_of(name, state_dict["T_cur"]))
         if "T_i" in state_dict:
-            t_i = check_int(
-                "state_dict['T_i']", scalar_of("state_dict['T_i']", state_dict["T_i"]), minimum=1
-            )
+            name = "state_dict['T_i']"
+            t_i = _check_t_i(name, scalar_of(name, state_dict["T_i"]))
         dtype = int_dtype()
 
         def load_all() -> None:

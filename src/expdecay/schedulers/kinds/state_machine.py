@@ -226,6 +226,17 @@ class StateMachineKind(CountedKind):
             self.machine_state.value, self.overrides.base
         )
 
+    def machine_entry(self, index: int) -> Any:
+        """Entry ``index`` of the machine state (``T_cur``, ``best``, ...)."""
+        return self.machine_state.value[index]
+
+    def set_machine_entry(self, index: int, value: Any) -> None:
+        """Assign entry ``index`` of the machine state, in its dtype (checked by the caller)."""
+        state = list(self.machine_state.value)
+        xp = jnp if is_tracer(value) or isinstance(state[index], jax.Array) else np
+        state[index] = xp.asarray(value, state[index].dtype).reshape(np.shape(state[index]))
+        self.machine_state.value = tuple(state)
+
     def override(self, values: Any) -> None:
         values = jnp.asarray(values, float_dtype()).reshape(len(self._base_lrs))
         state = self.machine.set_lrs(self.machine_state.value, values)
