@@ -41,11 +41,13 @@ def test_ci_runs_the_readme_test_command_from_a_fresh_venv():
     lines = ci.splitlines()
     assert lines.index(test) > lines.index(install)  # the README's command, in order
     assert lines.index(
-        ".venv/bin/ruff check src tests benchmarks examples docs/conf.py"
+        ".venv/bin/ruff check src tests benchmarks examples docs/conf.py .ci"
     ) < lines.index(test)
     assert lines.index(
-        ".venv/bin/ruff format --check src tests benchmarks examples docs/conf.py"
+        ".venv/bin/ruff format --check src tests benchmarks examples docs/conf.py .ci"
     ) < lines.index(test)
+    # then braintools' own tests against expdecay (the script fails on any undocumented failure)
+    assert lines.index(".venv/bin/python .ci/braintools_own_tests.py -n auto") > lines.index(test)
     workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "run: bash .ci/run" in workflow and DOCS_COMMAND in workflow
 
