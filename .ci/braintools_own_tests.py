@@ -98,7 +98,7 @@ def main(argv: list) -> int:
         report = folder / "report.xml"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                    "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
-                   "-W", "ignore", "--tb=line", "-k", f"not ({NOT_PROVIDED})", f"--junitxml={report}",
+                   "-W", "ignore", "--tb=no", "-rN", "-k", f"not ({NOT_PROVIDED})", f"--junitxml={report}",
                    *argv, *FILES]  # fmt: skip
         subprocess.run(command, cwd=folder, check=False)
         failed, passed = set(), set()
