@@ -509,7 +509,32 @@ def test_warm_restarts_bad_arguments_are_named(kwargs, name):
 
 
 @pytest.mark.parametrize(
-    "metric", [float("nan"), float("inf"), jnp.asarray(jnp.nan), "low", None, [1.0, 2.0]]
+    "wrap",
+    [
+        lambda m: jnp.asarray([m]),
+        lambda m: np.asarray([[m]]),
+        lambda m: [m],
+        lambda m: np.float32(m),
+        lambda m: jnp.asarray(m, jnp.float32),
+    ],
+    ids=["jax (1,)", "numpy (1, 1)", "list", "numpy float32", "jax 0-d"],
+)
+def test_a_one_element_metric_is_one_number_as_in_braintools(wrap):
+    """braintools (and PyTorch's float(metric)) take a metric of one element in any shape."""
+    bt = braintools_optim()
+    ours = ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=1)
+    theirs = bt.ReduceLROnPlateau(base_lr=0.1, factor=0.5, patience=1)
+    for m in (1.0, 0.5, 0.5, 0.5, 0.7, 0.25, 0.3, 0.3):
+        ours.step(wrap(m))
+        theirs.step(wrap(m))
+        lrs = np.ravel(np.asarray(theirs.get_last_lr(), np.float32))
+        np.testing.assert_allclose(ours.get_last_lr(), lrs, rtol=1e-6)
+    assert float(ours.best.value) == 0.25 and ours.get_last_lr() == pytest.approx([0.025])
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [float("nan"), float("inf"), jnp.asarray(jnp.nan), "low", None, [1.0, 2.0], np.ones((1, 2))],
 )
 def test_a_bad_metric_is_refused_and_changes_nothing(metric):
     s = ReduceLROnPlateau(base_lr=0.1, patience=0)

@@ -52,22 +52,27 @@ def _check_best(name: str, value: Any) -> float:
 
 
 def _checked_metric(metric: Any) -> Any:
-    """A scalar metric; eagerly a finite one (a traced one cannot be checked for that)."""
+    """One number: a scalar, or an array of one element (as ``float(metric)`` reads it, and
+    braintools), reshaped to a scalar; eagerly a finite one (a traced one cannot be checked)."""
     if is_tracer(metric):
-        if jnp.ndim(metric) != 0:
-            raise ValueError(f"metric must be a scalar, got a traced array of shape {metric.shape}")
-        return metric
+        if jnp.size(metric) != 1:
+            raise ValueError(
+                f"metric must be one number, got a traced array of shape {jnp.shape(metric)}"
+            )
+        return jnp.reshape(metric, ())
     try:
         value = np.asarray(metric, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"metric must be a number or a scalar array, got {metric!r}") from None
-    if value.ndim != 0:
+        raise TypeError(f"metric must be one number, got {metric!r}") from None
+    if value.size != 1:
         raise ValueError(
-            f"metric must be a scalar, got an array of shape {value.shape}: {metric!r}"
+            f"metric must be one number, got an array of shape {value.shape}: {metric!r}"
         )
-    if not np.isfinite(value):
+    if not np.isfinite(value).all():
         raise ValueError(f"metric must be finite, got {metric!r}")
-    return metric if isinstance(metric, jax.Array) else float(value)
+    if isinstance(metric, jax.Array):
+        return jnp.reshape(metric, ())
+    return float(value.reshape(()))
 
 
 class _Plateau(Machine):
@@ -121,8 +126,8 @@ class _Plateau(Machine):
     def check_inputs(self, inputs: tuple) -> tuple:
         if not inputs or inputs[0] is None:
             raise TypeError(
-                "ReduceLROnPlateau.step(metric) needs the monitored metric (a number or a scalar "
-                "array); a composite over it takes it as step(metric=...)"
+                "ReduceLROnPlateau.step(metric) needs the monitored metric (a number, or an array of "
+                "one element); a composite over it takes it as step(metric=...)"
             )
         return (_checked_metric(inputs[0]),)
 
@@ -289,7 +294,8 @@ class ReduceLROnPlateau(LRScheduler):
     def step(self, metric: Any = None, epoch: Optional[int] = None) -> None:  # type: ignore[override]
         """One step with the monitored ``metric`` (required), to ``epoch`` if given.
 
-        ``metric`` is a number or a scalar array; inside ``jit`` / ``for_loop``
+        ``metric`` is a number, or an array of one element in any shape (as
+        braintools and ``float(metric)`` take it); inside ``jit`` / ``for_loop``
         it may be traced. A refused metric changes nothing.
         """
         self._kind.step(epoch, () if metric is None else (metric,))
