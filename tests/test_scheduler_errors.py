@@ -207,6 +207,8 @@ SCHEDULER_CASES = [
     # (call on the scheduler, exception, parameter named, value shown or ... for none)
     (lambda s: s.step(-1), ValueError, "epoch", -1),
     (lambda s: s.step(1.5), TypeError, "epoch", 1.5),
+    (lambda s: s.step(5.0), TypeError, "epoch", 5.0),  # braintools takes it (docs/differences.md)
+    (lambda s: s.step(jnp.asarray([5])), TypeError, "epoch", ...),
     (lambda s: s.step("3"), TypeError, "epoch", "3"),
     (lambda s: s.step([3]), TypeError, "epoch", [3]),
     (lambda s: s.step(True), TypeError, "epoch", True),
