@@ -331,3 +331,47 @@ def test_learning_rates_print_as_the_shortest_decimal_of_the_applied_float32():
     built = ExponentialDecayLR(base_lr=np.float32(0.1))
     assert "base_lr=0.1," in repr(built) and built.base_lrs == [0.1]
     assert np.float32(built.base_lrs[0]) == np.float32(0.1)
+
+
+def test_learning_rates_compare_with_numbers_as_braintools_float32_arrays_do():
+    """braintools' get_last_lr() gives float32 JAX arrays, which round a number to float32 before
+    comparing: ``lr == 0.05`` holds. Ours are floats of the same float32 values, and compare alike
+    (they used to compare the float64 number exactly, so ``lr == 0.05`` was False)."""
+    import numpy as np
+
+    import expdecay
+    from tests.conftest import braintools_optim
+
+    bt = braintools_optim()
+    compared = 0
+    for make in (
+        lambda lib: lib.ExponentialDecayLR(base_lr=0.1, decay_steps=2, decay_rate=0.5),
+        lambda lib: lib.CosineAnnealingLR(base_lr=0.1, T_max=6, eta_min=0.01),
+        lambda lib: lib.LinearLR(base_lr=0.3, start_factor=0.5, total_iters=4),
+    ):
+        ours, theirs = make(expdecay), make(bt)
+        for _ in range(7):
+            [lr], [their_lr] = ours.get_last_lr(), theirs.get_last_lr()
+            assert np.float32(lr) == np.float32(their_lr)  # the same float32 value
+            value = np.float32(lr)
+            for probe in (
+                float(str(lr)),  # the decimal it prints, as a script would write it
+                float(value),  # the float32 value itself
+                float(np.nextafter(value, np.float32(1))),  # its float32 neighbours
+                float(np.nextafter(value, np.float32(0))),
+                float(value) * (1 + 2**-30),  # the same float32, another float64
+                np.float64(str(lr)),
+                1,
+            ):
+                for op in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+                    expected = bool(getattr(their_lr, op)(probe))
+                    assert getattr(lr, op)(probe) == expected, (lr, op, probe)
+                compared += 1
+            ours.step()
+            theirs.step()
+    assert compared == 3 * 7 * 7
+    # a hand case: StepLR halves 0.1, and 0.05 is not a float32
+    step = expdecay.StepLR(base_lr=0.1, step_size=1, gamma=0.5)
+    step.step()
+    assert step.get_last_lr() == [0.05] and 0.05 == step.get_last_lr()[0]
+    assert not step.get_last_lr()[0] < 0.05 and float(step.get_last_lr()[0]) != 0.05

@@ -63,7 +63,11 @@ class LearningRate(float):
     """An eager learning rate: exactly the value the updates apply, shown as the shortest decimal
     that is that value in JAX's float (``0.01``, not ``0.009999999776482582``), by ``print``,
     ``repr`` (so in a printed list too) and an f-string without a format spec. It is a ``float``:
-    arithmetic, comparisons, ``json`` and format specs (``f"{lr:.6f}"``) work as on the float."""
+    arithmetic, ``json`` and format specs (``f"{lr:.6f}"``) work as on the float.
+
+    Compared with a number (a Python or numpy scalar), it compares as braintools' float32 arrays
+    do: the number is rounded to JAX's float first, so ``lr == 0.05`` holds for the float32
+    learning rate that prints ``0.05``. Its hash is the float's (as a numpy ``float32``'s is)."""
 
     __slots__ = ()
 
@@ -74,6 +78,34 @@ class LearningRate(float):
 
     def __format__(self, spec: str) -> str:
         return str(self) if not spec else float.__format__(self, spec)
+
+    def _other(self, other: Any) -> Any:
+        """A number (Python or numpy scalar) rounded to JAX's float, as JAX compares it with a
+        float32 array when x64 is off; anything else (an array, a bool) as it is."""
+        if isinstance(other, (float, int, np.floating, np.integer)) and not isinstance(other, bool):
+            with np.errstate(over="ignore"):  # beyond float32: inf, as JAX would round it
+                return float(float_dtype().type(other))
+        return other
+
+    def __eq__(self, other: Any) -> bool:
+        return float.__eq__(self, self._other(other))
+
+    def __ne__(self, other: Any) -> bool:
+        return float.__ne__(self, self._other(other))
+
+    def __lt__(self, other: Any) -> bool:
+        return float.__lt__(self, self._other(other))
+
+    def __le__(self, other: Any) -> bool:
+        return float.__le__(self, self._other(other))
+
+    def __gt__(self, other: Any) -> bool:
+        return float.__gt__(self, self._other(other))
+
+    def __ge__(self, other: Any) -> bool:
+        return float.__ge__(self, self._other(other))
+
+    __hash__ = float.__hash__
 
 
 def next_step(name: str, count: Any) -> Any:
