@@ -90,6 +90,21 @@ def test_add_scheduler_sets_get_last_lr_only():
         optimizer.add_scheduler(0.1)
 
 
+def test_optimizer_get_last_lr_prints_and_compares_as_braintools_does():
+    """It gave numpy float32 values, printed ``[np.float32(0.05)]``; braintools prints ``[0.05]``."""
+    bt = braintools_optim()
+    printed = []
+    for lib in (bt, expdecay):
+        optimizer = lib.SGD(lr=lib.StepLR(base_lr=0.1, step_size=1, gamma=0.5))
+        optimizer.register_trainable_weights({"w": brainstate.ParamState(jnp.ones(2))})
+        optimizer.lr.step()
+        [lr] = optimizer.get_last_lr()
+        assert lr == 0.05 and f"{lr}" == "0.05"
+        printed.append(repr(optimizer.get_last_lr()))
+    assert printed == ["[0.05]", "[0.05]"]
+    assert repr(expdecay.Adam(lr=0.1).get_last_lr()) == "[0.1]"  # nothing registered: one entry
+
+
 @pytest.mark.parametrize("compiled", [False, True])
 def test_a_braintools_scheduler_drives_an_expdecay_optimizer(compiled):
     bt = braintools_optim()

@@ -271,15 +271,16 @@ class OptaxOptimizer(StateDictMixin):
         """The registered parameters (braintools' ``UniqueStateManager`` surface)."""
         return ParamStates(self.param_groups)
 
-    def get_last_lr(self) -> List[jax.Array]:
-        """The learning rate of each parameter group (at least one entry).
+    def get_last_lr(self) -> list:
+        """The learning rate of each parameter group (at least one entry), as the scheduler's
+        ``get_last_lr()`` gives them (eagerly floats that print as the shortest decimal of the
+        float32 value, ``[0.05]``).
 
         After :meth:`add_scheduler`, the last added scheduler's ``get_last_lr()`` (braintools).
         """
         if self.schedulers:
             return self.schedulers[-1].get_last_lr()
-        lrs = self._scheduler.read_lrs()
-        return [lrs[i] for i in range(max(1, len(self.param_groups)))]
+        return self._scheduler.get_last_lr()[: max(1, len(self.param_groups))]
 
     def lr_apply(self, apply_fn) -> None:
         """Set the current learning rates to ``apply_fn(lr)`` until the scheduler next steps."""
