@@ -90,8 +90,10 @@ def test_add_scheduler_sets_get_last_lr_only():
         optimizer.add_scheduler(0.1)
 
 
-def test_optimizer_get_last_lr_prints_and_compares_as_braintools_does():
-    """It gave numpy float32 values, printed ``[np.float32(0.05)]``; braintools prints ``[0.05]``."""
+def test_optimizer_learning_rates_print_and_compare_as_braintools_does():
+    """They were numpy float32 values: ``get_last_lr()`` printed ``[np.float32(0.05)]``, and with
+    numpy 2 ``f"{optimizer.current_lr}"`` printed ``0.05000000074505806``; braintools prints
+    ``[0.05]`` and ``0.05``."""
     bt = braintools_optim()
     printed = []
     for lib in (bt, expdecay):
@@ -99,7 +101,9 @@ def test_optimizer_get_last_lr_prints_and_compares_as_braintools_does():
         optimizer.register_trainable_weights({"w": brainstate.ParamState(jnp.ones(2))})
         optimizer.lr.step()
         [lr] = optimizer.get_last_lr()
-        assert lr == 0.05 and f"{lr}" == "0.05"
+        group_lr = optimizer.param_groups[0]["lr"].value
+        for value in (lr, optimizer.current_lr, group_lr):
+            assert value == 0.05 and f"{value}" == "0.05" and str(value) == "0.05"
         printed.append(repr(optimizer.get_last_lr()))
     assert printed == ["[0.05]", "[0.05]"]
     assert repr(expdecay.Adam(lr=0.1).get_last_lr()) == "[0.1]"  # nothing registered: one entry

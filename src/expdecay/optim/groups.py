@@ -75,8 +75,9 @@ class GroupLR:
         self._optimizer, self._index = optimizer, index
 
     @property
-    def value(self) -> jax.Array:
-        return self._optimizer.scheduler.read_lrs()[self._index]
+    def value(self) -> Any:
+        """This group's learning rate, as the scheduler's ``get_last_lr()`` gives it."""
+        return self._optimizer.scheduler.get_last_lr()[self._index]
 
     @value.setter
     def value(self, lr: Any) -> None:
@@ -87,7 +88,7 @@ class GroupLR:
 
     def __repr__(self) -> str:
         value = self.value
-        return f"GroupLR({'traced' if is_tracer(value) else float(value)!r})"
+        return f"GroupLR({'traced' if is_tracer(value) else value!r})"
 
 
 class ParamGroup(dict):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import warnings
 from typing import Any, List, Optional, Union
 
-import jax
 import jax.numpy as jnp
 import optax
 
@@ -240,12 +239,14 @@ class OptaxOptimizer(StateDictMixin):
         return self._scheduler.base_lrs[0]
 
     @property
-    def current_lr(self) -> jax.Array:
-        """The learning rate the next update applies to the first group.
+    def current_lr(self) -> Any:
+        """The learning rate the next update applies to the first group: eagerly a float that
+        prints as the shortest decimal of its float32 value (``get_last_lr()[0]``), a traced
+        scalar inside ``jit``.
 
         Assigning it changes what the updates apply until the scheduler next steps.
         """
-        return self._scheduler.read_lrs()[0]
+        return self._scheduler.get_last_lr()[0]
 
     @current_lr.setter
     def current_lr(self, value: Any) -> None:
