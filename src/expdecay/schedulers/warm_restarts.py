@@ -54,11 +54,8 @@ def cycle_position(epoch: Any, t_0: int, t_mult: int) -> Tuple[Any, Any]:
     return (epoch - starts[n]).astype(dtype), lengths[n].astype(dtype)
 
 
-def _check_t_cur(name: str, value: Any) -> int:
-    return check_int(name, value)
-
-
 def _check_t_i(name: str, value: Any) -> int:
+    """A cycle length: a positive integer (``T_cur`` is any non-negative one, ``check_int``)."""
     return check_int(name, value, minimum=1)
 
 
@@ -167,7 +164,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     def T_cur(self) -> MachineEntry:
         """Steps since the last restart, as braintools' state: ``T_cur.value`` reads (an integer
         array; traced inside ``jit``) and assigns it."""
-        return MachineEntry(self._kind, 0, "T_cur", _check_t_cur)
+        return MachineEntry(self._kind, 0, "T_cur", check_int)
 
     @property
     def T_i(self) -> MachineEntry:
@@ -191,7 +188,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         t_cur, t_i = (np.asarray(v) for v in self._kind.machine_state.value)
         if "T_cur" in state_dict:
             name = "state_dict['T_cur']"
-            t_cur = _check_t_cur(name, scalar_of(name, state_dict["T_cur"]))
+            t_cur = check_int(name, scalar_of(name, state_dict["T_cur"]))
         if "T_i" in state_dict:
             name = "state_dict['T_i']"
             t_i = _check_t_i(name, scalar_of(name, state_dict["T_i"]))
