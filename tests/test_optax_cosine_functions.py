@@ -264,16 +264,13 @@ def _raises(exc, name, value, fn, *args, **kwargs):
     [
         (cosine_decay_schedule, (1.0, 0), {}, ValueError, "decay_steps", 0),
         (cosine_decay_schedule, (1.0, 2.5), {}, ValueError, "decay_steps", 2.5),
-        (cosine_decay_schedule, (-1.0, 10), {}, ValueError, "init_value", -1.0),
-        (cosine_decay_schedule, (1.0, 10), dict(alpha=-0.1), ValueError, "alpha", -0.1),
-        (cosine_decay_schedule, (1.0, 10), dict(alpha=[0.1, -0.2]), ValueError, "alpha[1]", -0.2),
         (cosine_decay_schedule, (1.0, 10), dict(exponent=-1.0), ValueError, "exponent", -1.0),
+        (cosine_decay_schedule, (float("inf"), 10), {}, ValueError, "init_value", None),
+        (cosine_decay_schedule, (1.0, 10), dict(alpha=[0.1, "x"]), TypeError, "alpha[1]", "x"),
         (cosine_decay_schedule, (1.0, 10), dict(exponent="2"), TypeError, "exponent", "2"),
         (warmup_cosine_decay_schedule, (0.0, 1.0, 10, 10), {}, ValueError, "warmup_steps", 10),
         (warmup_cosine_decay_schedule, (0.0, 1.0, 12, 10), {}, ValueError, "decay_steps", 10),
         (warmup_cosine_decay_schedule, (0.0, 1.0, -1, 10), {}, ValueError, "warmup_steps", -1),
-        (warmup_cosine_decay_schedule, (0.0, -1.0, 1, 10), {}, ValueError, "peak_value", -1.0),
-        (warmup_cosine_decay_schedule, (0.0, 1.0, 1, 10, -0.5), {}, ValueError, "end_value", -0.5),
         (
             warmup_cosine_decay_schedule,
             ([0.0, 0.0], [1.0, 1.0, 1.0], 1, 10),
@@ -326,10 +323,17 @@ def _raises(exc, name, value, fn, *args, **kwargs):
             "boundaries_and_scales",
             None,
         ),
-        (piecewise_constant_schedule, (-1.0, {}), {}, ValueError, "init_value", -1.0),
         (sgdr_schedule, ([],), {}, ValueError, "cosine_kwargs", []),
         (sgdr_schedule, ({"decay_steps": 3},), {}, TypeError, "cosine_kwargs", None),
         (sgdr_schedule, ([5],), {}, TypeError, "cosine_kwargs[0]", 5),
+        (  # a cycle's end is a boundary of the join: it must fit JAX's integers (optax overflows)
+            sgdr_schedule,
+            ([dict(init_value=0.0, peak_value=1.0, warmup_steps=1, decay_steps=10**10)] * 2,),
+            {},
+            OverflowError,
+            "cosine_kwargs[0]",
+            10**10,
+        ),
         (
             warmup_cosine_decay_schedule,
             (0.0, 1e-30, 1, 10, 1e10),
@@ -352,3 +356,50 @@ def test_sgdr_names_the_bad_cycle():
     assert_names(str(info.value), "warmup_steps", 3)
     with pytest.raises(TypeError, match=r"cosine_kwargs\[0\]"):
         sgdr_schedule([dict(init_value=0.0)])
+
+
+# Negative values, as optax takes them (its schedules drive other hyperparameters too): optax's
+# own tests use some of these (end_value=-3.0, a zero peak, init_value=-0.1), and each is compared
+# with optax bit for bit in every context.
+NEGATIVE = [
+    (cosine_decay_schedule, (-1.0, 10), {}),
+    (cosine_decay_schedule, (1.0, 10), dict(alpha=-0.1, exponent=2.0)),
+    (cosine_decay_schedule, (-0.5, 7), dict(alpha=1.5)),
+    (warmup_cosine_decay_schedule, (0.2, 1.21, 50, 100), dict(end_value=-3.0, exponent=2)),
+    (warmup_cosine_decay_schedule, (0.2, 0.0, 50, 100), dict(end_value=-3.0, exponent=2)),
+    (warmup_cosine_decay_schedule, (0.0, -1.0, 3, 10), dict(end_value=-0.25)),
+    (piecewise_constant_schedule, (-0.1, {3: 2.0, 6: 0.5}), {}),
+    (piecewise_constant_schedule, (-0.1, {3: 0.0}), {}),
+]
+
+
+@pytest.mark.parametrize("fn, args, kwargs", NEGATIVE)
+def test_negative_values_are_optax_bit_for_bit(fn, args, kwargs):
+    ours, ref = fn(*args, **kwargs), getattr(optax, fn.__name__)(*args, **kwargs)
+    assert_bitwise_everywhere(ours, ref, [0, 1, 2, 3, 5, 6, 9, 10, 50, 75, 100, 200])
+
+
+def test_negative_values_in_sgdr_and_vectors_are_optax_per_group():
+    cycle = dict(init_value=0.0, peak_value=-1.0, warmup_steps=2, decay_steps=6, end_value=-0.5)
+    ours, ref = sgdr_schedule([cycle, cycle]), optax.sgdr_schedule([cycle, cycle])
+    assert_bitwise_everywhere(ours, ref, range(14))
+    vector = cosine_decay_schedule([-1.0, 2.0], 9, alpha=[0.5, -0.5])
+    got = np.asarray(jax.jit(vector)(jnp.arange(12)))
+    for g, (init, alpha) in enumerate([(-1.0, 0.5), (2.0, -0.5)]):
+        same(got[:, g], jax.jit(optax.cosine_decay_schedule(init, 9, alpha=alpha))(jnp.arange(12)))
+
+
+def test_decay_steps_beyond_jax_integers_is_optax_as_a_float_length():
+    """optax's test_with_giant_int_steps: decay_steps=1e10 does not fit int32; the count stops
+    at it as a float, so the schedule is defined (and equals optax's) at any int32 count."""
+    big = int(1e10)
+    ours, ref = cosine_decay_schedule(1000.0, big), optax.cosine_decay_schedule(1000.0, big)
+    assert_bitwise_everywhere(ours, ref, [0, 1, 10**9, 2**31 - 1])
+    # the hand value at 1e9, a tenth of the way: 1000 * (1 + cos(pi / 10)) / 2
+    np.testing.assert_allclose(float(ours(10**9)), 500 * (1 + np.cos(np.pi / 10)), rtol=1e-6)
+    warm = dict(init_value=0.0, peak_value=1.0, warmup_steps=10, decay_steps=big)
+    assert_bitwise_everywhere(
+        warmup_cosine_decay_schedule(**warm),
+        optax.warmup_cosine_decay_schedule(**warm),
+        [0, 5, 10, 10**9],
+    )

@@ -48,6 +48,8 @@ def test_ci_runs_the_readme_test_command_from_a_fresh_venv():
     ) < lines.index(test)
     # then braintools' own tests against expdecay (the script fails on any undocumented failure)
     assert lines.index(".venv/bin/python .ci/braintools_own_tests.py -n auto") > lines.index(test)
+    # and optax's own tests of its schedule functions against expdecay's (the same rule)
+    assert lines.index(".venv/bin/python .ci/optax_own_tests.py -n auto") > lines.index(test)
     workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     assert "run: bash .ci/run" in workflow and DOCS_COMMAND in workflow
 

@@ -165,13 +165,14 @@ def check_bool(name: str, value: Any) -> bool:
     raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
 
 
-def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
+def check_int(name: str, value: Any, *, minimum: int = 0, bounded: bool = True) -> int:
     """A step count: an integer ``>= minimum``; integral floats such as ``1e3`` are accepted.
 
     Raises ``TypeError`` for non-numbers and bools, ``ValueError`` for
     non-integral, non-finite or too small numbers, and ``OverflowError`` above
     :func:`max_step` (JAX would otherwise reject the value later, far from the
-    call, or wrap it around silently).
+    call, or wrap it around silently) unless ``bounded`` is false: a length
+    that is only ever a float divisor (optax's ``cosine_decay_schedule``).
     """
     raw = value
     value = _scalar(value)
@@ -186,7 +187,7 @@ def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
     if value < minimum:
         what = "positive" if minimum == 1 else f">= {minimum}" if minimum else "non-negative"
         raise ValueError(f"{name} must be a {what} integer, got {raw!r}")
-    if value > max_step():
+    if bounded and value > max_step():
         raise OverflowError(
             f"{name} must be at most {max_step()} (the largest value of JAX's default integer), got {raw!r}"
         )
@@ -323,12 +324,13 @@ def check_values(name: str, value: Any, *, nonnegative: bool = True) -> Any:
     return value
 
 
-def check_init_values(name: str, value: Any) -> Any:
-    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` (tracers pass).
+def check_init_values(name: str, value: Any, *, nonnegative: bool = True) -> Any:
+    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` unless
+    ``nonnegative`` is false (tracers pass).
 
     Returns a Python float, or a float64 numpy vector for a vector.
     """
-    value = check_values(name, value)
+    value = check_values(name, value, nonnegative=nonnegative)
     return (
         value
         if isinstance(value, np.ndarray) or is_tracer(value)

@@ -27,7 +27,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..validation import check_init_values, check_int, check_real, check_values, float_dtype
+from ..validation import (
+    check_init_values,
+    check_int,
+    check_real,
+    check_values,
+    float_dtype,
+    max_step,
+)
 from .exponential import ArrayLike, _divide, _outer, host_count
 from .joined import _held, join_schedules, linear_schedule
 from .polynomial import _span
@@ -141,20 +148,22 @@ def cosine_decay_schedule(
     ``jax.vmap``: the operations are optax's, in its order.
 
     Args:
-      init_value: the value at count 0: finite and ``>= 0``, or a 1-D vector
-        of them (one per parameter group).
-      decay_steps: positive integer, the number of steps of the decay.
-      alpha: the final value as a fraction of ``init_value``: finite and
-        ``>= 0``, or a 1-D vector (one per group).
+      init_value: the value at count 0: a finite number (of either sign, as
+        in optax), or a 1-D vector of them (one per parameter group).
+      decay_steps: positive integer, the number of steps of the decay (a
+        float length, as in optax: it may exceed JAX's integers).
+      alpha: the final value as a fraction of ``init_value``: a finite
+        number, or a 1-D vector (one per group).
       exponent: finite and ``>= 0``; the cosine factor is raised to it.
 
     Returns:
       A pure, jit/vmap/grad-safe function of the step count.
 
-    Where this differs from optax: a negative ``alpha``, ``exponent`` or
-    ``init_value`` raises ``ValueError`` naming it (optax accepts them;
-    ``decay_steps <= 0`` raises in both); values may be vectors, one per
-    parameter group (the result has shape ``count.shape + values.shape``).
+    Where this differs from optax: a negative ``exponent`` raises
+    ``ValueError`` naming it (optax accepts it, and its value is infinite at
+    the end of the decay; ``decay_steps <= 0`` raises in both); values may be
+    vectors, one per parameter group (the result has shape ``count.shape +
+    values.shape``).
 
     Example:
 
@@ -163,9 +172,10 @@ def cosine_decay_schedule(
     >>> [round(float(schedule(step)), 6) for step in range(6)]
     [1.0, 0.868198, 0.55, 0.231802, 0.1, 0.1]
     """
-    init_value = check_init_values("init_value", init_value)
-    decay_steps = float(check_int("decay_steps", decay_steps, minimum=1))  # optax: a float
-    alpha = check_values("alpha", alpha)
+    init_value = check_init_values("init_value", init_value, nonnegative=False)
+    # optax: a float, so it may exceed JAX's integers (the count stops at it)
+    decay_steps = float(check_int("decay_steps", decay_steps, minimum=1, bounded=False))
+    alpha = check_values("alpha", alpha, nonnegative=False)
     check_real("exponent", exponent, nonnegative=True)  # used as given, as optax does
     groups = np.ndim(init_value) + np.ndim(alpha) > 0
 
@@ -215,12 +225,13 @@ def warmup_cosine_decay_schedule(
     Args:
       init_value: the value at count 0: a finite number, or a 1-D vector (one
         per parameter group).
-      peak_value: the value at the end of the warmup: finite and ``>= 0``, or
-        a 1-D vector of them.
+      peak_value: the value at the end of the warmup: a finite number, or a
+        1-D vector of them.
       warmup_steps: non-negative integer, less than ``decay_steps``; ``0``
         means no warmup.
-      decay_steps: positive integer, the length of the whole schedule.
-      end_value: the value from ``decay_steps`` on: finite and ``>= 0``, or a
+      decay_steps: positive integer, the length of the whole schedule (it
+        may exceed JAX's integers, as in optax).
+      end_value: the value from ``decay_steps`` on: a finite number, or a
         1-D vector.
       exponent: finite and ``>= 0``; the cosine factor is raised to it.
 
@@ -229,9 +240,9 @@ def warmup_cosine_decay_schedule(
 
     Where this differs from optax: ``warmup_steps >= decay_steps`` raises a
     ``ValueError`` naming both (optax's message names the cosine part's
-    ``decay_steps=0``); a negative ``warmup_steps`` (optax: a constant warmup),
-    ``peak_value``, ``end_value`` or ``exponent`` raises; values may be
-    vectors, one per parameter group.
+    ``decay_steps=0``); a negative ``warmup_steps`` (optax: a constant warmup)
+    or ``exponent`` raises; values may be vectors, one per parameter group.
+    Values may be negative, as in optax.
 
     Example:
 
@@ -242,10 +253,10 @@ def warmup_cosine_decay_schedule(
     [0.0, 0.5, 1.0, 0.882843, 0.6, 0.317157, 0.2, 0.2]
     """
     init_value = check_values("init_value", init_value, nonnegative=False)
-    peak_value = check_values("peak_value", peak_value)
-    end_value = check_values("end_value", end_value)
+    peak_value = check_values("peak_value", peak_value, nonnegative=False)
+    end_value = check_values("end_value", end_value, nonnegative=False)
     warmup_steps = check_int("warmup_steps", warmup_steps)
-    decay_steps = check_int("decay_steps", decay_steps, minimum=1)
+    decay_steps = check_int("decay_steps", decay_steps, minimum=1, bounded=False)
     if warmup_steps >= decay_steps:
         raise ValueError(
             f"warmup_steps must be less than decay_steps (the cosine part lasts decay_steps - "
@@ -325,5 +336,11 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Callable[[Any],
             schedules.append(warmup_cosine_decay_schedule(**kwargs))
         except (TypeError, ValueError) as error:
             raise type(error)(f"cosine_kwargs[{i}]: {error}") from None
-        ends.append((ends[-1] if ends else 0) + check_int("decay_steps", kwargs["decay_steps"]))
+        ends.append((ends[-1] if ends else 0) + int(kwargs["decay_steps"]))  # checked above
+    for i, end in enumerate(ends[:-1]):  # join_schedules' boundaries; the last end is not one
+        if end > max_step():
+            raise OverflowError(
+                f"cosine_kwargs[{i}]: the cycle ends at step {end}, beyond {max_step()} (the "
+                f"largest value of JAX's default integer); only the last cycle may end later"
+            )
     return join_schedules(schedules, ends[:-1])

@@ -82,7 +82,7 @@ def _schedule(between, init_value, boundaries, scales) -> Callable[[Any], jax.Ar
 
 def _check_onecycle(transition_steps, peak_value, div_factor, final_div_factor):
     transition_steps = check_int("transition_steps", transition_steps, minimum=1)
-    peak_value = check_values("peak_value", peak_value)
+    peak_value = check_values("peak_value", peak_value, nonnegative=False)
     div_factor = check_real("div_factor", div_factor, positive=True)
     final_div_factor = check_real("final_div_factor", final_div_factor, positive=True)
     return transition_steps, peak_value, div_factor, final_div_factor
@@ -121,7 +121,8 @@ def cosine_onecycle_schedule(
     Args:
       transition_steps: positive integer, the length of the cycle.
       peak_value: the highest value, reached at step ``int(pct_start *
-        transition_steps)``: finite and ``>= 0``, or a 1-D vector of them.
+        transition_steps)``: a finite number (a negative one mirrors the
+        cycle, as in optax), or a 1-D vector of them.
       pct_start: the fraction of the cycle spent rising, in ``[0, 1)``.
       div_factor: positive: the value at count 0 is ``peak_value / div_factor``.
       final_div_factor: positive: the final value is ``peak_value /
@@ -132,9 +133,8 @@ def cosine_onecycle_schedule(
 
     Where this differs from optax: ``pct_start`` outside ``[0, 1)`` (optax
     merges its boundary with the last one at ``pct_start = 1`` and drops the
-    rise), a non-positive ``div_factor`` or ``final_div_factor`` and a
-    negative ``peak_value`` raise ``ValueError``; an array of counts gives one
-    value per count.
+    rise) and a non-positive ``div_factor`` or ``final_div_factor`` raise
+    ``ValueError``; an array of counts gives one value per count.
 
     Example:
 
@@ -175,8 +175,8 @@ def linear_onecycle_schedule(
 
     Args:
       transition_steps: positive integer, the length of the cycle.
-      peak_value: the highest value, reached at step ``S``: finite and
-        ``>= 0``, or a 1-D vector of them.
+      peak_value: the highest value, reached at step ``S``: a finite number
+        (a negative one mirrors the cycle, as in optax), or a 1-D vector.
       pct_start: the fraction of the cycle spent rising, in ``[0, 1)``.
       pct_final: the fraction of the cycle at whose end the value is back at
         ``I``, in ``[0, 1)``; the boundaries must be ordered, ``S < E < T``.

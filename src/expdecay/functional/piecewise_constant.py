@@ -76,8 +76,8 @@ def piecewise_constant_schedule(
     under ``jax.vmap``.
 
     Args:
-      init_value: the value before the first boundary: finite and ``>= 0``,
-        or a 1-D vector of them (one per parameter group).
+      init_value: the value before the first boundary: a finite number (of
+        either sign, as in optax), or a 1-D vector of them (one per group).
       boundaries_and_scales: ``{step: scale}``, each step a non-negative
         integer, each scale finite and ``>= 0``; ``None`` or ``{}`` for a
         constant schedule.
@@ -101,7 +101,7 @@ def piecewise_constant_schedule(
     >>> [round(float(schedule(step)), 6) for step in range(6)]
     [0.5, 0.5, 0.25, 0.25, 0.025, 0.025]
     """
-    init_value = check_init_values("init_value", init_value)
+    init_value = check_init_values("init_value", init_value, nonnegative=False)
     if boundaries_and_scales is None:
         boundaries_and_scales = {}
     if not isinstance(boundaries_and_scales, Mapping):

@@ -1,0 +1,129 @@
+"""optax's own tests of its schedule functions, run against expdecay's.
+
+expdecay provides optax's schedule functions at its top level, with optax's signatures and its
+values bit for bit (issue 19, item 4). optax ships its tests of them inside the package
+(``optax/schedules/_schedule_test.py`` and ``_join_test.py``). This script copies them into a
+temporary folder, where ``_schedule`` and ``_join`` are modules that give expdecay's function for
+every name expdecay provides and optax's own for the rest (``constant_schedule``,
+``piecewise_interpolate_schedule``: not part of expdecay, see docs/differences.md), and runs them
+with pytest.
+
+Every test must pass, except those in ``EXPECTED``: each is a deliberate, documented difference.
+The script fails on any other failure, and on an expected failure that passes (then the list, and
+the docs it cites, are out of date).
+
+    .venv/bin/python .ci/optax_own_tests.py [extra pytest arguments]
+
+``.ci/run`` runs it after the test suite.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+FILES = ("_schedule_test.py", "_join_test.py")
+
+# The optax functions expdecay provides, by the optax module the tests import them from.
+PROVIDED = {
+    "_schedule": (
+        "cosine_decay_schedule",
+        "cosine_onecycle_schedule",
+        "exponential_decay",
+        "linear_onecycle_schedule",
+        "linear_schedule",
+        "piecewise_constant_schedule",
+        "polynomial_schedule",
+        "sgdr_schedule",
+        "warmup_cosine_decay_schedule",
+        "warmup_exponential_decay_schedule",
+    ),
+    "_join": ("join_schedules",),
+}
+
+# What the test files import as ``_schedule`` / ``_join``: optax's module, with expdecay's functions
+# in place of optax's for the names above.
+SHIM = """
+from optax.schedules import {module} as _optax_module
+
+import expdecay
+
+globals().update({{k: v for k, v in vars(_optax_module).items() if not k.startswith("__")}})
+globals().update({{name: getattr(expdecay, name) for name in {names!r}}})
+"""
+
+# test id -> why it fails here, on purpose (and where that is documented)
+REFUSED = (
+    "an invalid argument raises ValueError naming it, where optax logs a message and returns a "
+    "constant schedule (docs/migration.md and docs/differences.md, the optax drop-ins)"
+)
+EXPECTED = {
+    "_schedule_test.py::ExponentialTest::test_nonvalid_decay_rate0": REFUSED,  # decay_rate=0
+    "_schedule_test.py::ExponentialTest::test_nonvalid_decay_rate1": REFUSED,
+    "_schedule_test.py::ExponentialTest::test_nonvalid_transition_steps0": REFUSED,  # -1 and 0
+    "_schedule_test.py::ExponentialTest::test_nonvalid_transition_steps1": REFUSED,
+    "_schedule_test.py::PolynomialTest::test_zero_steps_schedule": REFUSED,  # -1 and 0
+}
+
+REWRITES = (
+    (r"^from optax\.schedules import _schedule$", "import expdecay_schedule as _schedule"),
+    (r"^from optax\.schedules import _join$", "import expdecay_join as _join"),
+    # optax's optimizers given its constant_schedule: nothing of expdecay's (and its helper module
+    # needs scikit-learn), so the class and that import go
+    (r"^from optax\._src import alias_test$", ""),
+    (r"^class ScheduleAsLearningRateTest\b.*?(?=^if __name__)", ""),
+)
+
+
+def rewrite(source: str) -> str:
+    for pattern, replacement in REWRITES:
+        source = re.sub(pattern, replacement, source, flags=re.MULTILINE | re.DOTALL)
+    return source
+
+
+def main(argv: list) -> int:
+    import optax
+    import optax.schedules
+
+    package = Path(optax.schedules.__file__).parent
+    with tempfile.TemporaryDirectory(prefix="optax-own-tests-") as folder:
+        folder = Path(folder)
+        for name in FILES:
+            (folder / name).write_text(rewrite((package / name).read_text()))
+        for module, names in PROVIDED.items():
+            (folder / f"expdecay{module}.py").write_text(SHIM.format(module=module, names=names))
+        report = folder / "report.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
+                   "-W", "ignore", "--tb=short", "-rN", f"--junitxml={report}",
+                   *argv, *FILES]  # fmt: skip
+        subprocess.run(command, cwd=folder, check=False)
+        failed, passed = set(), set()
+        for case in ET.parse(report).getroot().iter("testcase"):
+            module = case.get("classname", "").split(".")
+            test_id = "::".join([module[0] + ".py", *module[1:], case.get("name", "")])
+            outcome = [child.tag for child in case]
+            if "failure" in outcome or "error" in outcome:
+                failed.add(test_id)
+            elif "skipped" not in outcome:
+                passed.add(test_id)
+    unexpected = sorted(failed - set(EXPECTED))
+    fixed = sorted(set(EXPECTED) & passed)
+    print(f"optax {optax.__version__}'s own schedule tests against expdecay: {len(passed)} passed, "
+          f"{len(failed & set(EXPECTED))} failed as documented, {len(unexpected)} unexpected "
+          "failure(s)")  # fmt: skip
+    for test_id in sorted(failed & set(EXPECTED)):
+        print(f"  expected: {test_id}: {EXPECTED[test_id]}")
+    for test_id in unexpected:
+        print(f"  UNEXPECTED FAILURE: {test_id}")
+    for test_id in fixed:
+        print(f"  NOW PASSES (update EXPECTED and the docs it cites): {test_id}")
+    return 1 if unexpected or fixed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
