@@ -19,7 +19,8 @@ from expdecay import ExponentialDecayLR
 from expdecay.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-ROW = re.compile(r"^Step (\d+): lr = (\d+\.\d+(?:e-\d\d)?|\de-\d\d)$")
+# a learning rate as format_lr prints it: 0.00098, 3.4e-05, 1e-45, 123.5, 1e+30, 3.4e+38
+ROW = re.compile(r"^Step (\d+): lr = (\d+\.\d+(?:e[-+]\d\d)?|\de[-+]\d\d)$")
 
 
 def preview(capsys, *args: str) -> list[str]:
@@ -598,6 +599,15 @@ def test_no_warmup_output_is_unchanged_by_the_warmup_flags(capsys):
     assert plain[0].startswith("ExponentialDecayLR(") and not any(
         "warmup" in line for line in plain
     )
+
+
+def test_a_huge_warmup_start_prints_in_scientific_notation_and_ramps_down(capsys):
+    """Found by the explore profile: 1e30 prints as 1e+30, the shortest decimal of its float32."""
+    lines = preview(capsys, "--warmup-steps", "1", "--warmup-start-lr", "1e30", "--every", "1")
+    assert lines[1] == "Step 0: lr = 1e+30"
+    rows = table(lines)
+    assert np.float32(rows[0]) == np.float32(1e30)  # the printed decimal is that float32
+    np.testing.assert_allclose(rows[1], 1e-3, rtol=1e-6)  # base_lr once the one-step ramp is done
 
 
 def test_plot_with_warmup_writes_a_png(capsys, tmp_path):
