@@ -45,6 +45,26 @@ def test_every_optimizer_has_the_braintools_surface(name):
     assert isinstance(optimizer, expdecay.OptaxOptimizer)
 
 
+# braintools' public members that expdecay does not have, each documented (docs/differences.md,
+# "Not provided"): the optax transform and its factory, and brainstate.graph.Node's own members
+NOT_PROVIDED = {"tx", "default_tx", "graph_invisible_attrs", "check_valid_context"}
+
+
+@pytest.mark.parametrize("name", expdecay.optim.OPTIMIZERS)
+def test_every_public_member_of_braintools_is_listed_and_its_hyperparameters_equal(name):
+    bt = braintools_optim()
+    args = (optax.sgd(0.1),) if name == "Lookahead" else ()  # one transform, given to both
+    theirs, ours = getattr(bt, name)(*args), getattr(expdecay, name)(*args)
+    public = {member for member in dir(theirs) if not member.startswith("_")}
+    assert public - NOT_PROVIDED <= set(dir(ours)), public - NOT_PROVIDED - set(dir(ours))
+    for member in public & set(ours.hyperparameters) - {"linesearch"}:  # see differences.md
+        mine, braintools_value = getattr(ours, member), getattr(theirs, member)
+        if member == "base_optimizer":  # the transform given, kept as it is
+            assert mine is braintools_value is args[0]
+        else:
+            assert repr(mine) == repr(braintools_value), member
+
+
 @pytest.mark.parametrize("lr", [0.001, 1, 0.1])
 def test_state_dict_lr_is_the_lr_as_given_until_the_scheduler_steps(lr):
     bt = braintools_optim()

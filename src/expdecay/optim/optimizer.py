@@ -198,6 +198,10 @@ class OptaxOptimizer(StateDictMixin):
                     stacklevel=2,
                 )
 
+    def __dir__(self) -> List[str]:
+        """The attributes, with the hyperparameters read as attributes (``optimizer.betas``)."""
+        return sorted(set(super().__dir__()) | set(self.__dict__.get("hyperparameters", {})))
+
     def __getattr__(self, name: str) -> Any:
         hyperparameters = self.__dict__.get("hyperparameters", {})
         if name in hyperparameters:
