@@ -26,11 +26,11 @@ passes (then the list, and the docs it cites, are out of date).
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import own_tests  # .ci/own_tests.py, beside this script
 
 FILES = (
     "_optax_lr_scheduler_test.py",
@@ -95,33 +95,10 @@ def main(argv: list) -> int:
         folder = Path(folder)
         for name in FILES:
             (folder / name).write_text(rewrite((package / name).read_text()))
-        report = folder / "report.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
-                   "-W", "ignore", "--tb=no", "-rN", "-k", f"not ({NOT_PROVIDED})", f"--junitxml={report}",
-                   *argv, *FILES]  # fmt: skip
-        subprocess.run(command, cwd=folder, check=False)
-        failed, passed = set(), set()
-        for case in ET.parse(report).getroot().iter("testcase"):
-            module = case.get("classname", "").split(".")
-            test_id = "::".join([module[0] + ".py", *module[1:], case.get("name", "")])
-            outcome = [child.tag for child in case]
-            if "failure" in outcome or "error" in outcome:
-                failed.add(test_id)
-            elif "skipped" not in outcome:
-                passed.add(test_id)
-    unexpected = sorted(failed - set(EXPECTED))
-    fixed = sorted(set(EXPECTED) & passed)
-    print(f"braintools {braintools.__version__}'s own tests against expdecay: {len(passed)} passed, "
-          f"{len(failed & set(EXPECTED))} failed as documented, {len(unexpected)} unexpected "
-          "failure(s)")  # fmt: skip
-    for test_id in sorted(failed & set(EXPECTED)):
-        print(f"  expected: {test_id}: {EXPECTED[test_id]}")
-    for test_id in unexpected:
-        print(f"  UNEXPECTED FAILURE: {test_id}")
-    for test_id in fixed:
-        print(f"  NOW PASSES (update EXPECTED and the docs it cites): {test_id}")
-    return 1 if unexpected or fixed or not passed else 0
+        args = ["--tb=no", "-k", f"not ({NOT_PROVIDED})", *argv]
+        passed, failed = own_tests.run(folder, FILES, args)
+    title = f"braintools {braintools.__version__}'s own tests against expdecay"
+    return own_tests.verdict(title, passed, failed, EXPECTED)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ the docs it cites, are out of date).
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import own_tests  # .ci/own_tests.py, beside this script
 
 FILES = ("_schedule_test.py", "_join_test.py")
 
@@ -96,33 +96,9 @@ def main(argv: list) -> int:
             (folder / name).write_text(rewrite((package / name).read_text()))
         for module, names in PROVIDED.items():
             (folder / f"expdecay{module}.py").write_text(SHIM.format(module=module, names=names))
-        report = folder / "report.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
-                   "-W", "ignore", "--tb=short", "-rN", f"--junitxml={report}",
-                   *argv, *FILES]  # fmt: skip
-        subprocess.run(command, cwd=folder, check=False)
-        failed, passed = set(), set()
-        for case in ET.parse(report).getroot().iter("testcase"):
-            module = case.get("classname", "").split(".")
-            test_id = "::".join([module[0] + ".py", *module[1:], case.get("name", "")])
-            outcome = [child.tag for child in case]
-            if "failure" in outcome or "error" in outcome:
-                failed.add(test_id)
-            elif "skipped" not in outcome:
-                passed.add(test_id)
-    unexpected = sorted(failed - set(EXPECTED))
-    fixed = sorted(set(EXPECTED) & passed)
-    print(f"optax {optax.__version__}'s own schedule tests against expdecay: {len(passed)} passed, "
-          f"{len(failed & set(EXPECTED))} failed as documented, {len(unexpected)} unexpected "
-          "failure(s)")  # fmt: skip
-    for test_id in sorted(failed & set(EXPECTED)):
-        print(f"  expected: {test_id}: {EXPECTED[test_id]}")
-    for test_id in unexpected:
-        print(f"  UNEXPECTED FAILURE: {test_id}")
-    for test_id in fixed:
-        print(f"  NOW PASSES (update EXPECTED and the docs it cites): {test_id}")
-    return 1 if unexpected or fixed or not passed else 0
+        passed, failed = own_tests.run(folder, FILES, ["--tb=short", *argv])
+    title = f"optax {optax.__version__}'s own schedule tests against expdecay"
+    return own_tests.verdict(title, passed, failed, EXPECTED)
 
 
 if __name__ == "__main__":
