@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import own_tests  # .ci/own_tests.py, beside this script
@@ -91,12 +90,9 @@ def main(argv: list) -> int:
     import braintools.optim
 
     package = Path(braintools.optim.__file__).parent
-    with tempfile.TemporaryDirectory(prefix="braintools-own-tests-") as folder:
-        folder = Path(folder)
-        for name in FILES:
-            (folder / name).write_text(rewrite((package / name).read_text()))
-        args = ["--tb=no", "-k", f"not ({NOT_PROVIDED})", *argv]
-        passed, failed = own_tests.run(folder, FILES, args)
+    sources = {name: rewrite((package / name).read_text()) for name in FILES}
+    args = ["--tb=no", "-k", f"not ({NOT_PROVIDED})", *argv]
+    passed, failed = own_tests.run(sources, FILES, args)
     title = f"braintools {braintools.__version__}'s own tests against expdecay"
     return own_tests.verdict(title, passed, failed, EXPECTED)
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import own_tests  # .ci/own_tests.py, beside this script
@@ -90,13 +89,10 @@ def main(argv: list) -> int:
     import optax.schedules
 
     package = Path(optax.schedules.__file__).parent
-    with tempfile.TemporaryDirectory(prefix="optax-own-tests-") as folder:
-        folder = Path(folder)
-        for name in FILES:
-            (folder / name).write_text(rewrite((package / name).read_text()))
-        for module, names in PROVIDED.items():
-            (folder / f"expdecay{module}.py").write_text(SHIM.format(module=module, names=names))
-        passed, failed = own_tests.run(folder, FILES, ["--tb=short", *argv])
+    sources = {name: rewrite((package / name).read_text()) for name in FILES}
+    for module, names in PROVIDED.items():
+        sources[f"expdecay{module}.py"] = SHIM.format(module=module, names=names)
+    passed, failed = own_tests.run(sources, FILES, ["--tb=short", *argv])
     title = f"optax {optax.__version__}'s own schedule tests against expdecay"
     return own_tests.verdict(title, passed, failed, EXPECTED)
 

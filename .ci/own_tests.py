@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, Set, Tuple
+from typing import Dict, Iterable, List, Set, Tuple
 
 
-def run(folder: Path, files: Iterable[str], pytest_args: Iterable[str]) -> Tuple[Set, Set]:
-    """Run pytest on ``files`` in ``folder``; ``(passed, failed)`` test ids (``file.py::Class::test``)."""
+def run(
+    sources: Dict[str, str], tests: Iterable[str], pytest_args: Iterable[str]
+) -> Tuple[Set, Set]:
+    """Write ``sources`` (file name -> text) into a temporary folder and run pytest on the files
+    ``tests`` there; ``(passed, failed)`` test ids (``file.py::Class::test``)."""
+    with tempfile.TemporaryDirectory(prefix="own-tests-") as folder:
+        folder = Path(folder)
+        for name, text in sources.items():
+            (folder / name).write_text(text)
+        return _run(folder, list(tests), list(pytest_args))
+
+
+def _run(folder: Path, files: List[str], pytest_args: List[str]) -> Tuple[Set, Set]:
     report = folder / "report.xml"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
