@@ -111,11 +111,10 @@ OWN_ARGUMENTS = [
     (ConstantLR, dict(total_iters=1.5), ValueError),
     (ConstantLR, dict(total_iters="5"), TypeError),
     (ConstantLR, dict(total_iters=2**40), OverflowError),
-    (exponential_decay, dict(init_value=-0.1), ValueError),
     (exponential_decay, dict(init_value=NAN), ValueError),
     (exponential_decay, dict(init_value=1e39), ValueError),
     (exponential_decay, dict(init_value=[]), ValueError),
-    (exponential_decay, dict(init_value=[0.1, -0.1]), ValueError),
+    (exponential_decay, dict(init_value=[0.1, NAN]), ValueError),
     (exponential_decay, dict(init_value="0.1"), TypeError),
     (exponential_decay, dict(init_value=np.ones((2, 2))), ValueError),
     (exponential_decay, dict(transition_steps=0), ValueError),
@@ -131,7 +130,7 @@ OWN_ARGUMENTS = [
     (exponential_decay, dict(transition_begin=BIG_STEP), OverflowError),
     (exponential_decay, dict(staircase=1), TypeError),
     (exponential_decay, dict(end_value=NAN), ValueError),
-    (exponential_decay, dict(end_value=-1.0), ValueError),
+    (exponential_decay, dict(end_value=-INF), ValueError),
 ]
 
 CONSTRUCTOR_CASES = [

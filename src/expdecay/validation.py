@@ -338,8 +338,9 @@ def check_init_values(name: str, value: Any, *, nonnegative: bool = True) -> Any
     )
 
 
-def check_decay(rate_name: str, rate: Any, end_value: Any) -> tuple:
-    """Validate a decay rate and ``end_value``; return ``(rate, end_value, bound)``.
+def check_decay(rate_name: str, rate: Any, end_value: Any, *, nonnegative: bool = True) -> tuple:
+    """Validate a decay rate and ``end_value`` (``>= 0`` unless ``nonnegative`` is false);
+    return ``(rate, end_value, bound)``.
 
     ``end_value`` is a lower bound when the rate is ``< 1`` and an upper bound
     otherwise (optax's rule); ``bound`` is ``"lower"``, ``"upper"`` or ``None``.
@@ -347,7 +348,7 @@ def check_decay(rate_name: str, rate: Any, end_value: Any) -> tuple:
     rate = check_real(rate_name, rate, positive=True)
     if end_value is None:
         return rate, None, None
-    end_value = check_real("end_value", end_value, nonnegative=True)
+    end_value = check_real("end_value", end_value, nonnegative=nonnegative)
     return rate, end_value, "lower" if rate < 1.0 else "upper"
 
 

@@ -234,7 +234,8 @@ def exponential_decay(
 
     Args:
       init_value: the value at count 0, or a 1-D vector of them (one per
-        parameter group), all finite and ``>= 0``. A vector is evaluated in one
+        parameter group), all finite (of either sign, as in optax; the schedulers
+        take learning rates ``>= 0``). A vector is evaluated in one
         call: the result has shape ``count.shape + init_value.shape``.
       transition_steps: positive integer, the number of steps per factor of
         ``decay_rate``.
@@ -242,7 +243,7 @@ def exponential_decay(
       transition_begin: non-negative integer, the number of steps to hold
         ``init_value`` before decaying.
       staircase: decay in discrete jumps every ``transition_steps``.
-      end_value: optional finite bound ``>= 0``.
+      end_value: optional finite bound (of either sign).
 
     Returns:
       A pure, jit/vmap/grad-safe function of the step count.
@@ -286,11 +287,13 @@ def exponential_decay(
     >>> schedule([0, 1000]).shape, exponential_decay([0.1, 0.01], 1000, 0.5)(0).shape
     ((2,), (2,))
     """
-    init = check_init_values("init_value", init_value)
+    init = check_init_values("init_value", init_value, nonnegative=False)
     transition_steps = check_int("transition_steps", transition_steps, minimum=1)
     transition_begin = check_int("transition_begin", transition_begin)
     staircase = check_bool("staircase", staircase)
-    decay_rate, end_value, bound = check_decay("decay_rate", decay_rate, end_value)
+    decay_rate, end_value, bound = check_decay(
+        "decay_rate", decay_rate, end_value, nonnegative=False
+    )
 
     def schedule(count):
         count = host_count(count)

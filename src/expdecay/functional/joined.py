@@ -219,7 +219,7 @@ def warmup_exponential_decay_schedule(
       init_value: the value at count 0: a finite number, or a 1-D vector (one
         per parameter group).
       peak_value: the value at the end of the warmup, where the decay starts:
-        finite and ``>= 0``, or a 1-D vector of them.
+        a finite number (of either sign, as in optax), or a 1-D vector of them.
       warmup_steps: non-negative integer, the length of the warmup; ``0``
         means no warmup (as in optax: the decay starts at count 0).
       transition_steps: positive integer, steps per factor of ``decay_rate``.
@@ -227,7 +227,7 @@ def warmup_exponential_decay_schedule(
       transition_begin: non-negative integer, steps to hold ``peak_value``
         after the warmup.
       staircase: decay in discrete jumps every ``transition_steps``.
-      end_value: optional finite bound ``>= 0``.
+      end_value: optional finite bound (of either sign).
 
     Returns:
       A pure, jit/vmap/grad-safe function of the step count.
@@ -251,7 +251,7 @@ def warmup_exponential_decay_schedule(
     [0.0, 0.02, 0.08, 0.1, 0.1, 0.05, 0.025, 0.0125]
     """
     init_value = check_values("init_value", init_value, nonnegative=False)
-    peak_value = check_values("peak_value", peak_value)
+    peak_value = check_values("peak_value", peak_value, nonnegative=False)
     warmup_steps = check_int("warmup_steps", warmup_steps)
     _, init, peak = _span(init_value, peak_value, "init_value", "peak_value")
     # the decay's own checks name init_value; peak_value is already checked, so they cannot fire for it
