@@ -31,8 +31,10 @@ from test_optax_joined_schedules import (
     sgd_trajectory,
 )
 
-lr_values = st.floats(0.0, 10.0, allow_subnormal=False)
-fractions = st.floats(0.0, 2.0, allow_subnormal=False)
+# values of either sign, as optax takes them
+lr_values = st.floats(0.0, 10.0, allow_subnormal=False) | st.floats(-10.0, -1e-6)
+fractions = st.floats(-2.0, 2.0, allow_subnormal=False)
+non_negative = st.floats(0.0, 2.0, allow_subnormal=False)
 exponents = st.sampled_from([1.0, 1, 2, 0.5]) | st.floats(0.0, 4.0, allow_subnormal=False)
 
 
@@ -91,7 +93,7 @@ def warmup_cosine_configs(draw):
     decay_steps = draw(st.integers(1, 100_000))
     return {
         "init_value": draw(st.floats(-1.0, 10.0, allow_subnormal=False)),
-        "peak_value": draw(st.just(0.0) | st.floats(1e-6, 10.0)),
+        "peak_value": draw(st.just(0.0) | st.floats(1e-6, 10.0) | st.floats(-10.0, -1e-6)),
         "warmup_steps": draw(st.integers(0, decay_steps - 1)),
         "decay_steps": decay_steps,
         "end_value": draw(lr_values),
@@ -167,7 +169,7 @@ def test_polynomial_schedule_hand_values_and_vectors():
 @st.composite
 def piecewise_configs(draw):
     steps = draw(st.lists(st.integers(0, 2**23), max_size=5, unique=True))
-    scales = draw(st.lists(fractions, min_size=len(steps), max_size=len(steps)))
+    scales = draw(st.lists(non_negative, min_size=len(steps), max_size=len(steps)))  # as optax
     return {"init_value": draw(lr_values), "boundaries_and_scales": dict(zip(steps, scales))}
 
 

@@ -51,7 +51,7 @@ def cosine_configs(draw):
     steps = draw(st.integers(1, 5000))
     return dict(
         transition_steps=steps,
-        peak_value=draw(st.floats(1e-4, 10.0)),
+        peak_value=draw(st.floats(1e-4, 10.0) | st.floats(-10.0, -1e-4)),  # either sign
         pct_start=draw(st.floats(0.0, 0.99)),
         div_factor=draw(st.floats(1.0, 1e3)),
         final_div_factor=draw(st.floats(1.0, 1e5)),
@@ -66,7 +66,7 @@ def linear_configs(draw):
     # fractions whose boundaries int(pct * steps) are start and final
     return dict(
         transition_steps=steps,
-        peak_value=draw(st.floats(1e-4, 10.0)),
+        peak_value=draw(st.floats(1e-4, 10.0) | st.floats(-10.0, -1e-4)),  # either sign
         pct_start=(start + 0.5) / steps,
         pct_final=(final + 0.5) / steps,
         div_factor=draw(st.floats(1.0, 1e3)),
