@@ -25,7 +25,6 @@ passes (then the list, and the docs it cites, are out of date).
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -78,8 +77,7 @@ REWRITES = (
 
 
 def rewrite(source: str) -> str:
-    for pattern, replacement in REWRITES:
-        source = re.sub(pattern, replacement, source, flags=re.MULTILINE)
+    source = own_tests.rewrite(source, REWRITES)
     if "import expdecay" not in source:
         source = "import expdecay\n" + source
     return source

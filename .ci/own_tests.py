@@ -9,12 +9,20 @@ out of date).
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
+
+
+def rewrite(source: str, rewrites: Sequence[Tuple[str, str]], flags: int = re.MULTILINE) -> str:
+    """``source`` with each ``(pattern, replacement)`` of ``rewrites`` applied in turn."""
+    for pattern, replacement in rewrites:
+        source = re.sub(pattern, replacement, source, flags=flags)
+    return source
 
 
 def run(
