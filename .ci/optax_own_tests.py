@@ -2,10 +2,11 @@
 
 expdecay provides optax's schedule functions at its top level, with optax's signatures and its
 values bit for bit (issue 19, item 4). optax ships its tests of them inside the package
-(``optax/schedules/_schedule_test.py`` and ``_join_test.py``). This script copies them into a
-temporary folder, where ``_schedule`` and ``_join`` are modules that give expdecay's function for
-every name expdecay provides and optax's own for the rest (``constant_schedule``,
-``piecewise_interpolate_schedule``: not part of expdecay, see docs/differences.md), and runs them
+(``optax/schedules/_schedule_test.py``, ``_join_test.py``, and ``_inject_test.py``, which uses
+them inside ``inject_hyperparams``). This script copies them into a temporary folder, where the
+modules they import the functions from (``_schedule``, ``_join``, ``schedules``) give expdecay's
+function for every name expdecay provides and optax's own for the rest (``constant_schedule``,
+``piecewise_interpolate_schedule``, ``inject_hyperparams``: not part of expdecay), and runs them
 with pytest.
 
 Every test must pass, except those in ``EXPECTED``: each is a deliberate, documented difference.
@@ -25,29 +26,35 @@ from pathlib import Path
 
 import own_tests  # .ci/own_tests.py, beside this script
 
-FILES = ("_schedule_test.py", "_join_test.py")
+FILES = ("_schedule_test.py", "_join_test.py", "_inject_test.py")
 
-# The optax functions expdecay provides, by the optax module the tests import them from.
-PROVIDED = {
-    "_schedule": (
-        "cosine_decay_schedule",
-        "cosine_onecycle_schedule",
-        "exponential_decay",
-        "linear_onecycle_schedule",
-        "linear_schedule",
-        "piecewise_constant_schedule",
-        "polynomial_schedule",
-        "sgdr_schedule",
-        "warmup_cosine_decay_schedule",
-        "warmup_exponential_decay_schedule",
-    ),
-    "_join": ("join_schedules",),
+SCHEDULES = (  # the optax schedule functions expdecay provides
+    "cosine_decay_schedule",
+    "cosine_onecycle_schedule",
+    "exponential_decay",
+    "join_schedules",
+    "linear_onecycle_schedule",
+    "linear_schedule",
+    "piecewise_constant_schedule",
+    "polynomial_schedule",
+    "sgdr_schedule",
+    "warmup_cosine_decay_schedule",
+    "warmup_exponential_decay_schedule",
+)
+# The modules the test files import in place of optax's (see REWRITES): shim -> the optax module
+# it stands for. _inject_test.py uses the functions inside optax's inject_hyperparams.
+SHIMS = {
+    "expdecay_schedule": "optax.schedules._schedule",
+    "expdecay_join": "optax.schedules._join",
+    "expdecay_schedules": "optax.schedules",
 }
 
-# What the test files import as ``_schedule`` / ``_join``: optax's module, with expdecay's functions
-# in place of optax's for the names above.
+# What the test files import instead: optax's module, with expdecay's functions in place of
+# optax's for the names above.
 SHIM = """
-from optax.schedules import {module} as _optax_module
+import importlib
+
+_optax_module = importlib.import_module({module!r})
 
 import expdecay
 
@@ -71,6 +78,7 @@ EXPECTED = {
 REWRITES = (
     (r"^from optax\.schedules import _schedule$", "import expdecay_schedule as _schedule"),
     (r"^from optax\.schedules import _join$", "import expdecay_join as _join"),
+    (r"^from optax import schedules$", "import expdecay_schedules as schedules"),
     # optax's optimizers given its constant_schedule: nothing of expdecay's (and its helper module
     # needs scikit-learn), so the class and that import go
     (r"^from optax\._src import alias_test$", ""),
@@ -88,8 +96,8 @@ def main(argv: list) -> int:
 
     package = Path(optax.schedules.__file__).parent
     sources = {name: rewrite((package / name).read_text()) for name in FILES}
-    for module, names in PROVIDED.items():
-        sources[f"expdecay{module}.py"] = SHIM.format(module=module, names=names)
+    for shim, module in SHIMS.items():
+        sources[f"{shim}.py"] = SHIM.format(module=module, names=SCHEDULES)
     passed, failed = own_tests.run(sources, FILES, ["--tb=short", *argv])
     title = f"optax {optax.__version__}'s own schedule tests against expdecay"
     return own_tests.verdict(title, passed, failed, EXPECTED)
