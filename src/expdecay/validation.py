@@ -324,13 +324,13 @@ def check_values(name: str, value: Any, *, nonnegative: bool = True) -> Any:
     return value
 
 
-def check_init_values(name: str, value: Any, *, nonnegative: bool = True) -> Any:
-    """One initial learning rate or a 1-D vector of them, each finite and ``>= 0`` unless
-    ``nonnegative`` is false (tracers pass).
+def check_init_values(name: str, value: Any) -> Any:
+    """An optax schedule function's ``init_value``: one finite number of either sign (as optax
+    takes it), or a 1-D vector of them (tracers pass).
 
     Returns a Python float, or a float64 numpy vector for a vector.
     """
-    value = check_values(name, value, nonnegative=nonnegative)
+    value = check_values(name, value, nonnegative=False)
     return (
         value
         if isinstance(value, np.ndarray) or is_tracer(value)

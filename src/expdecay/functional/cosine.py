@@ -172,7 +172,7 @@ def cosine_decay_schedule(
     >>> [round(float(schedule(step)), 6) for step in range(6)]
     [1.0, 0.868198, 0.55, 0.231802, 0.1, 0.1]
     """
-    init_value = check_init_values("init_value", init_value, nonnegative=False)
+    init_value = check_init_values("init_value", init_value)
     # optax: a float, so it may exceed JAX's integers (the count stops at it)
     decay_steps = float(check_int("decay_steps", decay_steps, minimum=1, bounded=False))
     alpha = check_values("alpha", alpha, nonnegative=False)

@@ -287,7 +287,7 @@ def exponential_decay(
     >>> schedule([0, 1000]).shape, exponential_decay([0.1, 0.01], 1000, 0.5)(0).shape
     ((2,), (2,))
     """
-    init = check_init_values("init_value", init_value, nonnegative=False)
+    init = check_init_values("init_value", init_value)
     transition_steps = check_int("transition_steps", transition_steps, minimum=1)
     transition_begin = check_int("transition_begin", transition_begin)
     staircase = check_bool("staircase", staircase)

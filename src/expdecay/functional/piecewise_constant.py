@@ -101,7 +101,7 @@ def piecewise_constant_schedule(
     >>> [round(float(schedule(step)), 6) for step in range(6)]
     [0.5, 0.5, 0.25, 0.25, 0.025, 0.025]
     """
-    init_value = check_init_values("init_value", init_value, nonnegative=False)
+    init_value = check_init_values("init_value", init_value)
     if boundaries_and_scales is None:
         boundaries_and_scales = {}
     if not isinstance(boundaries_and_scales, Mapping):
