@@ -15,7 +15,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, Sequence, Set, Tuple
 
 
 def rewrite(source: str, rewrites: Sequence[Tuple[str, str]], flags: int = re.MULTILINE) -> str:
@@ -30,21 +30,18 @@ def run(
 ) -> Tuple[Set, Set]:
     """Write ``sources`` (file name -> text) into a temporary folder and run pytest on the files
     ``tests`` there; ``(passed, failed)`` test ids (``file.py::Class::test``)."""
-    with tempfile.TemporaryDirectory(prefix="own-tests-") as folder:
-        folder = Path(folder)
-        for name, text in sources.items():
-            (folder / name).write_text(text)
-        return _run(folder, list(tests), list(pytest_args))
-
-
-def _run(folder: Path, files: List[str], pytest_args: List[str]) -> Tuple[Set, Set]:
-    report = folder / "report.xml"
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
-               "-W", "ignore", "-rN", f"--junitxml={report}", *pytest_args, *files]  # fmt: skip
-    subprocess.run(command, cwd=folder, check=False)
+    with tempfile.TemporaryDirectory(prefix="own-tests-") as name:
+        folder = Path(name)
+        for file, text in sources.items():
+            (folder / file).write_text(text)
+        report = folder / "report.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                   "-p", "no:randomly", "--rootdir", str(folder), "-o", "addopts=",
+                   "-W", "ignore", "-rN", f"--junitxml={report}", *pytest_args, *tests]  # fmt: skip
+        subprocess.run(command, cwd=folder, check=False)
+        cases = list(ET.parse(report).getroot().iter("testcase"))
     failed, passed = set(), set()
-    for case in ET.parse(report).getroot().iter("testcase"):
+    for case in cases:  # parsed while the folder exists
         module = case.get("classname", "").split(".")
         test_id = "::".join([module[0] + ".py", *module[1:], case.get("name", "")])
         outcome = [child.tag for child in case]
