@@ -22,13 +22,13 @@ from expdecay import (
     warmup_cosine_decay_schedule,
 )
 from expdecay.functional import cosine_annealing_values
+from bitwise_support import Case, assert_bitwise_batch, assert_bitwise_everywhere, same
 from test_optax_joined_schedules import (
-    assert_bitwise_everywhere,
-    assert_bitwise_for_float_counts,
-    counts_near,
+    batches,
     linear_configs,
-    same,
+    linear_marks,
     sgd_trajectory,
+    with_counts,
 )
 
 # values of either sign, as optax takes them
@@ -50,14 +50,24 @@ cosine_configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=4, deadline=None)
-@given(cfg=cosine_configs, data=st.data())
-def test_cosine_decay_bitwise_equal_to_optax(cfg, data):
-    ours, ref = cosine_decay_schedule(**cfg), optax.cosine_decay_schedule(**cfg)
+def pairs_at(ours, ref, drawn, offset):
+    """One case per drawn ``(cfg, counts)``: ``ours(**cfg)`` against ``ref(**cfg)``, at the counts
+    and at the counts plus ``offset``."""
+    return [
+        Case(ours(**cfg), ref(**cfg), counts, floats=[c + offset for c in counts])
+        for cfg, counts in drawn
+    ]
+
+
+def cosine_marks(cfg):
     t = cfg["decay_steps"]
-    counts = data.draw(counts_near(t // 4, t // 2, t))
-    assert_bitwise_everywhere(ours, ref, counts)
-    assert_bitwise_for_float_counts(ours, ref, [c + 0.25 for c in counts])
+    return t // 4, t // 2, t
+
+
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=batches(with_counts(cosine_configs, cosine_marks)))
+def test_cosine_decay_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(pairs_at(cosine_decay_schedule, optax.cosine_decay_schedule, drawn, 0.25))
 
 
 def test_cosine_decay_hand_values():
@@ -101,15 +111,17 @@ def warmup_cosine_configs(draw):
     }
 
 
-@settings(max_examples=3, deadline=None)
-@given(cfg=warmup_cosine_configs(), data=st.data())
-def test_warmup_cosine_decay_bitwise_equal_to_optax(cfg, data):
-    ours = warmup_cosine_decay_schedule(**cfg)
-    ref = optax.warmup_cosine_decay_schedule(**cfg)
+def warmup_cosine_marks(cfg):
     w, t = cfg["warmup_steps"], cfg["decay_steps"]
-    counts = data.draw(counts_near(w // 2, w, (w + t) // 2, t))
-    assert_bitwise_everywhere(ours, ref, counts)
-    assert_bitwise_for_float_counts(ours, ref, [c + 0.5 for c in counts])
+    return w // 2, w, (w + t) // 2, t
+
+
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=batches(with_counts(warmup_cosine_configs(), warmup_cosine_marks)))
+def test_warmup_cosine_decay_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(
+        pairs_at(warmup_cosine_decay_schedule, optax.warmup_cosine_decay_schedule, drawn, 0.5)
+    )
 
 
 def test_warmup_cosine_decay_hand_values():
@@ -139,14 +151,10 @@ polynomial_configs = linear_configs.flatmap(
 )
 
 
-@settings(max_examples=4, deadline=None)
-@given(cfg=polynomial_configs, data=st.data())
-def test_polynomial_schedule_bitwise_equal_to_optax(cfg, data):
-    ours, ref = polynomial_schedule(**cfg), optax.polynomial_schedule(**cfg)
-    b, t = cfg["transition_begin"], cfg["transition_steps"]
-    counts = data.draw(counts_near(b, b + t // 3, b + t))
-    assert_bitwise_everywhere(ours, ref, counts)
-    assert_bitwise_for_float_counts(ours, ref, [c + 0.25 for c in counts])
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=batches(with_counts(polynomial_configs, linear_marks)))
+def test_polynomial_schedule_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(pairs_at(polynomial_schedule, optax.polynomial_schedule, drawn, 0.25))
 
 
 def test_polynomial_schedule_hand_values_and_vectors():
@@ -173,21 +181,19 @@ def piecewise_configs(draw):
     return {"init_value": draw(lr_values), "boundaries_and_scales": dict(zip(steps, scales))}
 
 
-@settings(max_examples=4, deadline=None)
-@given(cfg=piecewise_configs(), data=st.data())
-def test_piecewise_constant_bitwise_equal_to_optax(cfg, data):
-    ours = piecewise_constant_schedule(**cfg)
+def optax_piecewise(**cfg):
+    """optax's schedule; without boundaries it returns init_value itself, so this compares the
+    value at each count."""
     ref = optax.piecewise_constant_schedule(**cfg)
-    steps = list(cfg["boundaries_and_scales"])
-    if not steps:  # optax returns init_value itself: compare the value at each count
-        ref_value = ref
+    if cfg["boundaries_and_scales"]:
+        return ref
+    return lambda count: jnp.broadcast_to(jnp.asarray(ref(count), jnp.float32), np.shape(count))
 
-        def ref(count):
-            return jnp.broadcast_to(jnp.asarray(ref_value(count), jnp.float32), np.shape(count))
 
-    counts = data.draw(counts_near(*steps))
-    assert_bitwise_everywhere(ours, ref, counts)
-    assert_bitwise_for_float_counts(ours, ref, [c - 0.5 for c in counts])
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=batches(with_counts(piecewise_configs(), lambda cfg: cfg["boundaries_and_scales"])))
+def test_piecewise_constant_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(pairs_at(piecewise_constant_schedule, optax_piecewise, drawn, -0.5))
 
 
 def test_piecewise_constant_hand_values_and_vectors():
@@ -205,12 +211,23 @@ def test_piecewise_constant_hand_values_and_vectors():
 # ---------------------------------------------------------------- sgdr_schedule
 
 
-@settings(max_examples=2, deadline=None)
-@given(cycles=st.lists(warmup_cosine_configs(), min_size=2, max_size=2), data=st.data())
-def test_sgdr_bitwise_equal_to_optax(cycles, data):
-    ours, ref = sgdr_schedule(cycles), optax.sgdr_schedule(cycles)
-    starts = np.cumsum([0] + [c["decay_steps"] for c in cycles]).tolist()
-    assert_bitwise_everywhere(ours, ref, data.draw(counts_near(*starts)))
+def sgdr_starts(cycles):
+    return np.cumsum([0] + [c["decay_steps"] for c in cycles]).tolist()
+
+
+@settings(max_examples=1, deadline=None)  # 6 schedules of 1 to 3 cycles
+@given(
+    drawn=batches(
+        with_counts(st.lists(warmup_cosine_configs(), min_size=1, max_size=3), sgdr_starts)
+    )
+)
+def test_sgdr_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(
+        [
+            Case(sgdr_schedule(cycles), optax.sgdr_schedule(cycles), counts)
+            for cycles, counts in drawn
+        ]
+    )
 
 
 def test_sgdr_hand_values():

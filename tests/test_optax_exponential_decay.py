@@ -7,6 +7,7 @@ import optax
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from bitwise_support import Case, compiled, together
 from expdecay import exponential_decay
 from expdecay.functional import constant_values, exponential_values, multistep_values
 
@@ -22,27 +23,39 @@ configs = st.fixed_dictionaries(
     }
 )
 counts = st.lists(st.integers(0, 2**24 - 1), min_size=16, max_size=16)  # one shape: one compile
+# Configurations with their counts, six per example: the compiled contexts evaluate the six in one
+# program (tests/bitwise_support.py; the suite's time goes into compiling small programs).
+drawn_batches = st.lists(st.tuples(configs, counts), min_size=6, max_size=6)
 
 
-# 30 configurations (each compiles about ten XLA programs: the suite's time goes into compiling)
-@settings(max_examples=30, deadline=None)
-@given(cfg=configs, steps=counts)
-def test_bitwise_equal_to_optax_in_every_context(cfg, steps):
-    ours, ref = exponential_decay(**cfg), optax.exponential_decay(**cfg)
-    c = jnp.asarray(steps, jnp.int32)
+@settings(max_examples=5, deadline=None)  # 30 configurations
+@given(drawn=drawn_batches)
+def test_bitwise_equal_to_optax_in_every_context(drawn):
     same = np.testing.assert_array_equal
-    same(np.asarray(ours(c)), np.asarray(jax.vmap(ref)(c)))  # eager, an array of counts
-    same(np.asarray(jax.vmap(ours)(c)), np.asarray(jax.vmap(ref)(c)))
-    same(np.asarray(jax.jit(ours)(c)), np.asarray(jax.jit(jax.vmap(ref))(c)))
-    for step in steps[:4]:  # scalar counts: Python ints, eager and jitted
-        same(np.asarray(ours(step)), np.asarray(ref(step)))
-        same(np.asarray(jax.jit(ours)(jnp.int32(step))), np.asarray(jax.jit(ref)(jnp.int32(step))))
+    cases = [
+        Case(exponential_decay(**cfg), optax.exponential_decay(**cfg), steps)
+        for cfg, steps in drawn
+    ]
+    rows = jnp.asarray([case.counts for case in cases], jnp.int32)
+    for case, c in zip(cases, rows):
+        same(np.asarray(case.ours(c)), np.asarray(jax.vmap(case.ref)(c)))  # eager, an array
+        same(np.asarray(jax.vmap(case.ours)(c)), np.asarray(jax.vmap(case.ref)(c)))
+        for step in case.counts[:4]:  # scalar counts: Python ints
+            same(np.asarray(case.ours(step)), np.asarray(case.ref(step)))
+    plain, _ = compiled(cases, rows)  # compiled: an array of counts, and vmapped
+    vmapped, refs = compiled(cases, rows, jax.vmap, guard=False)
+    for k in range(len(cases)):
+        same(np.asarray(plain[k]), np.asarray(refs[k]))
+        same(np.asarray(vmapped[k]), np.asarray(refs[k]))
+    scalars = [jax.jit(together([getattr(c, side) for c in cases])) for side in ("ours", "ref")]
+    for i in range(4):  # compiled scalar counts
+        got, expected = (fn(rows[:, i]) for fn in scalars)
+        for k in range(len(cases)):
+            same(np.asarray(got[k]), np.asarray(expected[k]))
 
 
-@settings(max_examples=40, deadline=None)
-@given(cfg=configs, steps=counts)
-def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(cfg, steps):
-    """What the schedulers use: one value per count whether eager, jitted, vmapped or scanned."""
+def exact_values(cfg):
+    """exponential_values in exact mode (what the schedulers use) with ``cfg``'s arguments."""
     args = (
         cfg["init_value"],
         cfg["decay_rate"],
@@ -52,16 +65,31 @@ def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(cfg, steps):
     )
     bound = None if cfg["end_value"] is None else ("lower" if cfg["decay_rate"] < 1 else "upper")
     kw = dict(staircase=cfg["staircase"], bound=bound, exact=True)
-    ref = optax.exponential_decay(**cfg)
-    expected = np.array(
-        [np.asarray(ref(s)) for s in steps]
-    )  # optax, eager, one Python int at a time
-    c = jnp.asarray(steps, jnp.int32)
-    f = lambda x: exponential_values(x, *args, **kw)  # noqa: E731
-    np.testing.assert_array_equal(np.asarray(f(c)), expected)
-    np.testing.assert_array_equal(np.asarray(jax.jit(f)(c)), expected)
-    np.testing.assert_array_equal(np.asarray(jax.vmap(f)(c)), expected)
-    np.testing.assert_array_equal(np.asarray(jax.lax.map(jax.jit(f), c)), expected)
+    return lambda x: exponential_values(x, *args, **kw)
+
+
+@settings(max_examples=7, deadline=None)  # 42 configurations
+@given(drawn=drawn_batches)
+def test_exact_mode_is_context_free_and_equals_optax_eager_scalar(drawn):
+    """What the schedulers use: one value per count whether eager, jitted, vmapped or scanned."""
+    same = np.testing.assert_array_equal
+    # optax, eager, one Python int at a time
+    expected = [
+        np.array([np.asarray(optax.exponential_decay(**cfg)(s)) for s in steps])
+        for cfg, steps in drawn
+    ]
+    fns = [exact_values(cfg) for cfg, _ in drawn]
+    rows = jnp.asarray([steps for _, steps in drawn], jnp.int32)
+    for f, c, e in zip(fns, rows, expected):
+        same(np.asarray(f(c)), e)
+        same(np.asarray(jax.vmap(f)(c)), e)
+    alone = jax.jit(fns[0])(rows[0])  # compiled: one program for the batch, the first also alone
+    batch = jax.jit(together(fns))(rows)
+    scanned = jax.lax.map(jax.jit(lambda column: [f(column[k]) for k, f in enumerate(fns)]), rows.T)
+    same(np.asarray(alone), expected[0])
+    for k, e in enumerate(expected):
+        same(np.asarray(batch[k]), e)
+        same(np.asarray(scanned[k]), e)
 
 
 @settings(max_examples=40, deadline=None)

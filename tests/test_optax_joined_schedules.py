@@ -14,6 +14,13 @@ import optax
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from bitwise_support import (
+    Case,
+    assert_bitwise_batch,
+    assert_bitwise_everywhere,
+    optax_stair_rounds,
+    same,
+)
 from conftest import assert_names
 from expdecay import (
     exponential_decay,
@@ -22,91 +29,14 @@ from expdecay import (
     warmup_exponential_decay_schedule,
 )
 
-N = 12  # counts per example: one shape, so each context compiles once per example
+N = 12  # counts per configuration: one shape, so a batch compiles once per context
+BATCH = 6  # configurations per example, compiled together (tests/bitwise_support.py)
 
 
-def same(a, b):
-    """Bitwise equality (NaNs included), the dtype too."""
-    a, b = np.asarray(a), np.asarray(b)
-    assert a.dtype == b.dtype, (a.dtype, b.dtype)
-    np.testing.assert_array_equal(a.view(np.uint32), b.view(np.uint32))
-
-
-def optax_stair_rounds(d: int, t: int) -> bool:
-    """Whether optax's float32 staircase exponent floor((count - begin) / T) misses the integer d // t.
-
-    optax divides in float32: as a division, or (where XLA rewrites a division by a broadcast or
-    constant divisor, in arrays and under jit) as a multiplication by the rounded reciprocal, whose
-    product lands just below k at some exact multiples d = k * t (a stair late), and can round up
-    to the next integer near one at large d (a stair early). Integer division has neither.
-    """
-    if d <= 0:
-        return False
-    d32, t32 = np.float32(d), np.float32(t)
-    return bool(np.floor(d32 * (np.float32(1) / t32)) != d // t or np.floor(d32 / t32) != d // t)
-
-
-def check(got, expected, exact, counts, stairs):
-    """got == expected (optax) bit for bit, except where optax's float32 stair misses the integer one.
-
-    ``stairs`` lists the ``(start, transition_steps)`` of the staircase pieces (counts from
-    ``start``); at such a count ``got`` must be ``exact``: this library's value at the integer stair.
-    """
-    got, expected, exact = (np.atleast_1d(np.asarray(v)) for v in (got, expected, exact))
-    assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
-    for i in np.nonzero(got.view(np.uint32) != expected.view(np.uint32))[0]:
-        c = int(np.atleast_1d(counts)[i])
-        assert any(optax_stair_rounds(c - start, t) for start, t in stairs), (
-            c,
-            got[i],
-            expected[i],
-        )
-        assert got.view(np.uint32)[i] == exact.view(np.uint32)[i], (c, got[i], exact[i])
-        STAIR_DIFFERENCES.append(c)
-
-
-STAIR_DIFFERENCES = []  # counts where optax's float stair differs from the exact one (seen, for the record)
-
-
-def assert_bitwise_everywhere(ours, ref, counts, stairs=()):
-    """ours == ref at integer ``counts`` in every context and for every count type.
-
-    Python and numpy counts are divided on the host (in float64, as optax does), which floors to
-    the exact stair below 2**24; so ``ours`` on numpy int64 counts is the exact reference.
-    """
-    counts = [int(c) for c in counts]
-    exact = ours(np.asarray(counts, np.int64))
-    j = jnp.asarray(counts, jnp.int32)
-    check(ours(j), ref(j), exact, counts, stairs)  # eager, a JAX array of counts
-    for dtype in (np.int64, np.int32):  # eager, numpy arrays (optax divides these in float64)
-        same(ours(np.asarray(counts, dtype)), ref(np.asarray(counts, dtype)))
-    check(jax.jit(ours)(j), jax.jit(ref)(j), exact, counts, stairs)
-    check(jax.vmap(ours)(j), jax.vmap(ref)(j), exact, counts, stairs)
-    check(jax.jit(jax.vmap(ours))(j), jax.jit(jax.vmap(ref))(j), exact, counts, stairs)
-    scalar_ours, scalar_ref = jax.jit(ours), jax.jit(ref)
-    for i, c in enumerate(counts[:3]):  # scalars: Python, numpy and JAX ints, eager and jitted
-        for x in (c, np.int64(c), np.int32(c)):
-            same(ours(x), ref(x))
-        check(ours(jnp.int32(c)), ref(jnp.int32(c)), exact[i], [c], stairs)
-        check(scalar_ours(jnp.int32(c)), scalar_ref(jnp.int32(c)), exact[i], [c], stairs)
-
-
-def assert_bitwise_for_float_counts(ours, ref, counts):
-    """ours == ref at float counts: Python floats, numpy float32/float64, JAX float32."""
-    counts = [float(c) for c in counts]
-    for x in (
-        np.asarray(counts, np.float64),
-        np.asarray(counts, np.float32),
-        jnp.asarray(counts, jnp.float32),
-    ):
-        same(ours(x), ref(x))
-    same(
-        jax.jit(ours)(jnp.asarray(counts, jnp.float32)),
-        jax.jit(ref)(jnp.asarray(counts, jnp.float32)),
-    )
-    for c in counts[:3]:
-        for x in (c, np.float32(c), np.float64(c)):
-            same(ours(x), ref(x))
+def batches(configuration):
+    """Lists of BATCH drawn configurations (each a dict: the test builds its schedules from it,
+    so a failing example prints the arguments)."""
+    return st.lists(configuration, min_size=BATCH, max_size=BATCH)
 
 
 values = st.floats(-10.0, 10.0, allow_subnormal=False)
@@ -147,17 +77,25 @@ def test_exponential_decay_numpy_counts_regression():
     )  # a list is a numpy array (optax rejects lists)
 
 
-@settings(max_examples=10, deadline=None)
-@given(cfg=exp_configs, data=st.data())
-def test_exponential_decay_every_count_type_bitwise(cfg, data):
-    ours, ref = exponential_decay(**cfg), optax.exponential_decay(**cfg)
+@st.composite
+def exp_drawn(draw):
+    cfg = draw(exp_configs)
     b, t = cfg["transition_begin"], cfg["transition_steps"]
-    stairs = [(b, t)] if cfg["staircase"] else []
-    assert_bitwise_everywhere(ours, ref, data.draw(counts_near(b, b + t, b + 2 * t)), stairs)
-    floats = data.draw(
-        st.lists(st.floats(0.0, 2.0**20, allow_subnormal=False), min_size=N, max_size=N)
-    )
-    assert_bitwise_for_float_counts(ours, ref, floats)
+    counts = draw(counts_near(b, b + t, b + 2 * t))
+    floats = st.lists(st.floats(0.0, 2.0**20, allow_subnormal=False), min_size=N, max_size=N)
+    return dict(cfg=cfg, counts=counts, floats=draw(floats))
+
+
+@settings(max_examples=2, deadline=None)  # 12 configurations
+@given(drawn=batches(exp_drawn()))
+def test_exponential_decay_every_count_type_bitwise(drawn):
+    cases = []
+    for d in drawn:
+        cfg = d["cfg"]
+        stairs = [(cfg["transition_begin"], cfg["transition_steps"])] if cfg["staircase"] else []
+        ours, ref = exponential_decay(**cfg), optax.exponential_decay(**cfg)
+        cases.append(Case(ours, ref, d["counts"], stairs, d["floats"]))
+    assert_bitwise_batch(cases)
 
 
 # ---------------------------------------------------------------- linear_schedule
@@ -172,14 +110,30 @@ linear_configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=12, deadline=None)
-@given(cfg=linear_configs, data=st.data())
-def test_linear_schedule_bitwise_equal_to_optax(cfg, data):
-    ours, ref = linear_schedule(**cfg), optax.linear_schedule(**cfg)
+def with_counts(configs, marks):
+    """Each configuration with N counts near ``marks(cfg)`` (its boundaries)."""
+    return configs.flatmap(lambda cfg: counts_near(*marks(cfg)).map(lambda c: (cfg, c)))
+
+
+def linear_marks(cfg):
     b, t = cfg["transition_begin"], cfg["transition_steps"]
-    counts = data.draw(counts_near(b, b + t // 3, b + t))
-    assert_bitwise_everywhere(ours, ref, counts)
-    assert_bitwise_for_float_counts(ours, ref, [c + 0.25 for c in counts])
+    return b, b + t // 3, b + t
+
+
+@settings(max_examples=2, deadline=None)  # 12 configurations
+@given(drawn=batches(with_counts(linear_configs, linear_marks)))
+def test_linear_schedule_bitwise_equal_to_optax(drawn):
+    assert_bitwise_batch(
+        [
+            Case(
+                linear_schedule(**cfg),
+                optax.linear_schedule(**cfg),
+                counts,
+                floats=[c + 0.25 for c in counts],
+            )
+            for cfg, counts in drawn
+        ]
+    )
 
 
 def test_linear_schedule_hand_values():
@@ -241,24 +195,31 @@ def joined(draw):
     return pieces, boundaries, [(start + s[0], s[1]) for start, s in zip(starts, stairs) if s]
 
 
-@settings(max_examples=10, deadline=None)
-@given(spec=joined(), data=st.data())
-def test_join_schedules_bitwise_equal_to_optax(spec, data):
-    pieces, boundaries, stairs = spec
-    ours = join_schedules([p for p, _ in pieces], boundaries)
-    ref = optax.join_schedules([r for _, r in pieces], boundaries)
-    assert_bitwise_everywhere(
-        ours, ref, data.draw(counts_near(*boundaries, *(s + t for s, t in stairs))), stairs
-    )
+def joined_with_counts(spec):
+    _, boundaries, stairs = spec
+    return counts_near(*boundaries, *(s + t for s, t in stairs)).map(lambda c: (spec, c))
 
 
-@settings(max_examples=6, deadline=None)
-@given(spec=joined(), data=st.data())
-def test_join_schedules_accepts_optax_schedules(spec, data):
-    pieces, boundaries, _ = spec
-    refs = [r for _, r in pieces]
-    ours, ref = join_schedules(refs, boundaries), optax.join_schedules(refs, boundaries)
-    assert_bitwise_everywhere(ours, ref, data.draw(counts_near(*boundaries)))
+@settings(max_examples=2, deadline=None)  # 12 joined schedules
+@given(drawn=batches(joined().flatmap(joined_with_counts)))
+def test_join_schedules_bitwise_equal_to_optax(drawn):
+    cases = []
+    for (pieces, boundaries, stairs), counts in drawn:
+        ours = join_schedules([p for p, _ in pieces], boundaries)
+        ref = optax.join_schedules([r for _, r in pieces], boundaries)
+        cases.append(Case(ours, ref, counts, stairs))
+    assert_bitwise_batch(cases)
+
+
+@settings(max_examples=1, deadline=None)  # 6 joined schedules
+@given(drawn=batches(joined().flatmap(joined_with_counts)))
+def test_join_schedules_accepts_optax_schedules(drawn):
+    cases = []
+    for (pieces, boundaries, stairs), counts in drawn:
+        refs = [r for _, r in pieces]
+        ours, ref = join_schedules(refs, boundaries), optax.join_schedules(refs, boundaries)
+        cases.append(Case(ours, ref, counts, stairs))
+    assert_bitwise_batch(cases)
 
 
 def test_join_schedules_hand_values():
@@ -307,17 +268,22 @@ warmup_configs = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=8, deadline=None)
-@given(cfg=warmup_configs, data=st.data())
-def test_warmup_exponential_decay_bitwise_equal_to_optax(cfg, data):
-    ours, ref = (
-        warmup_exponential_decay_schedule(**cfg),
-        optax.warmup_exponential_decay_schedule(**cfg),
-    )
+def warmup_marks(cfg):
     w, b, t = cfg["warmup_steps"], cfg["transition_begin"], cfg["transition_steps"]
-    counts = data.draw(counts_near(w // 2, w, w + b, w + b + t))
-    assert_bitwise_everywhere(ours, ref, counts, [(w + b, t)] if cfg["staircase"] else [])
-    assert_bitwise_for_float_counts(ours, ref, [c + 0.5 for c in counts])
+    return w // 2, w, w + b, w + b + t
+
+
+@settings(max_examples=2, deadline=None)  # 12 configurations
+@given(drawn=batches(with_counts(warmup_configs, warmup_marks)))
+def test_warmup_exponential_decay_bitwise_equal_to_optax(drawn):
+    cases = []
+    for cfg, counts in drawn:
+        w, b, t = cfg["warmup_steps"], cfg["transition_begin"], cfg["transition_steps"]
+        ours = warmup_exponential_decay_schedule(**cfg)
+        ref = optax.warmup_exponential_decay_schedule(**cfg)
+        stairs = [(w + b, t)] if cfg["staircase"] else []
+        cases.append(Case(ours, ref, counts, stairs, [c + 0.5 for c in counts]))
+    assert_bitwise_batch(cases)
 
 
 def test_warmup_exponential_decay_hand_values():

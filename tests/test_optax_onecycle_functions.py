@@ -15,6 +15,7 @@ import optax
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from bitwise_support import together
 from conftest import assert_names
 from expdecay import cosine_onecycle_schedule, linear_onecycle_schedule
 
@@ -32,18 +33,30 @@ def same(a, b):
 
 
 def assert_bitwise(ours, ref, counts):
-    j = jnp.asarray(counts, jnp.int32)
-    jit_ours, jit_ref = jax.jit(ours), jax.jit(ref)
-    for c in counts[:2]:
-        for x in (c, np.int32(c), np.int64(c), jnp.int32(c), float(c), np.float32(c)):
-            same(ours(x), ref(x))
-        same(jit_ours(jnp.int32(c)), jit_ref(jnp.int32(c)))
-    same(jax.vmap(ours)(j), jax.vmap(ref)(j))
-    # an array of counts: what vmap of optax's scalar schedule gives, eagerly and compiled
-    same(ours(j), jax.vmap(ref)(j))
-    same(ours(np.asarray(counts)), jax.vmap(ref)(j))
+    """One configuration: :func:`assert_bitwise_batch` of one pair."""
+    assert_bitwise_batch([(ours, ref, counts)])
+
+
+def assert_bitwise_batch(cases):
+    """Each ``(ours, ref, counts)`` bit for bit: eager scalars of every type, an array of counts
+    (against vmap of optax's scalar schedule), vmapped, and compiled scalars (one program for the
+    batch: tests/bitwise_support.py)."""
+    for ours, ref, counts in cases:
+        j = jnp.asarray(counts, jnp.int32)
+        for c in counts[:2]:
+            for x in (c, np.int32(c), np.int64(c), jnp.int32(c), float(c), np.float32(c)):
+                same(ours(x), ref(x))
+        same(jax.vmap(ours)(j), jax.vmap(ref)(j))
+        # an array of counts: what vmap of optax's scalar schedule gives, eagerly and compiled
+        same(ours(j), jax.vmap(ref)(j))
+        same(ours(np.asarray(counts)), jax.vmap(ref)(j))
     # (an array of counts under jit: in test_a_vector_peak_is_one_optax_schedule_per_group, once
-    # per function; each example here compiles two programs, the scalar ones)
+    # per function; here the compiled scalars, two programs per batch)
+    rows = jnp.asarray([counts[:2] for _, _, counts in cases], jnp.int32)
+    jit_ours, jit_ref = (jax.jit(together([case[k] for case in cases])) for k in (0, 1))
+    for i in range(2):
+        for got, expected in zip(jit_ours(rows[:, i]), jit_ref(rows[:, i])):
+            same(got, expected)
 
 
 @st.composite
@@ -74,25 +87,31 @@ def linear_configs(draw):
     )
 
 
-def counts_for(draw, cfg):
+def counts_for(cfg):
     t = cfg["transition_steps"]
     marks = [0, int(cfg["pct_start"] * t), int(cfg.get("pct_final", 0.0) * t), t]
     near = [st.integers(max(m - 2, 0), m + 2) for m in marks]
-    return draw(st.lists(st.one_of(st.integers(0, 2 * t + 5), *near), min_size=N, max_size=N))
+    return st.lists(st.one_of(st.integers(0, 2 * t + 5), *near), min_size=N, max_size=N)
 
 
-@settings(max_examples=6, deadline=None)  # each draw compiles optax's and ours
-@given(cfg=cosine_configs(), data=st.data())
-def test_cosine_onecycle_is_optax_bit_for_bit(cfg, data):
-    ours, ref = cosine_onecycle_schedule(**cfg), optax.cosine_onecycle_schedule(**cfg)
-    assert_bitwise(ours, ref, counts_for(data.draw, cfg))
+def drawn_batches(configs):
+    """Six configurations, each with its counts (one batch: each side compiles once)."""
+    with_counts = configs.flatmap(lambda cfg: counts_for(cfg).map(lambda c: (cfg, c)))
+    return st.lists(with_counts, min_size=6, max_size=6)
 
 
-@settings(max_examples=6, deadline=None)  # each draw compiles optax's and ours
-@given(cfg=linear_configs(), data=st.data())
-def test_linear_onecycle_is_optax_bit_for_bit(cfg, data):
-    ours, ref = linear_onecycle_schedule(**cfg), optax.linear_onecycle_schedule(**cfg)
-    assert_bitwise(ours, ref, counts_for(data.draw, cfg))
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=drawn_batches(cosine_configs()))
+def test_cosine_onecycle_is_optax_bit_for_bit(drawn):
+    ours, ref = FUNCTIONS["cosine"]
+    assert_bitwise_batch([(ours(**cfg), ref(**cfg), counts) for cfg, counts in drawn])
+
+
+@settings(max_examples=1, deadline=None)  # 6 configurations
+@given(drawn=drawn_batches(linear_configs()))
+def test_linear_onecycle_is_optax_bit_for_bit(drawn):
+    ours, ref = FUNCTIONS["linear"]
+    assert_bitwise_batch([(ours(**cfg), ref(**cfg), counts) for cfg, counts in drawn])
 
 
 @pytest.mark.parametrize("kind", ["cosine", "linear"])
