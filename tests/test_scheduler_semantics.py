@@ -1,6 +1,7 @@
 """Scheduler semantics, checked against hand-derived formulas."""
 
 import json
+import pickle
 
 import jax.numpy as jnp
 import numpy as np
@@ -172,7 +173,12 @@ def test_state_dict_is_plain_python_and_resumes_through_json_like_an_uninterrupt
     d = s.state_dict()
     assert set(d) == {"last_epoch", "base_lrs", "current_lrs"}
     assert type(d["last_epoch"]) is int
-    assert all(type(v) in (int, float) for v in d["base_lrs"] + d["current_lrs"])
+    assert all(type(v) in (int, float) for v in d["base_lrs"])
+    assert all(isinstance(v, float) for v in d["current_lrs"])  # LearningRate floats
+    # plain data on the way out: json and pickle give plain floats (no expdecay class to load)
+    for loaded in (json.loads(json.dumps(d)), pickle.loads(pickle.dumps(d))):
+        assert all(type(v) is float for v in loaded["current_lrs"])
+        assert loaded == d
     restored = make()
     restored.load_state_dict(json.loads(json.dumps(d)))
     assert restored.state_dict() == d
@@ -331,6 +337,56 @@ def test_learning_rates_print_as_the_shortest_decimal_of_the_applied_float32():
     built = ExponentialDecayLR(base_lr=np.float32(0.1))
     assert "base_lr=0.1," in repr(built) and built.base_lrs == [0.1]
     assert np.float32(built.base_lrs[0]) == np.float32(0.1)
+
+
+def test_a_printed_state_dict_shows_the_learning_rates_as_braintools_prints_them():
+    """``print(scheduler.state_dict())`` showed ``current_lrs`` as 0.012500000186264515 where
+    braintools' StepLR prints 0.0125 (its Python floats); now the entries print as the shortest
+    decimal of the applied float32 value, as braintools' float32 arrays print theirs (inside
+    ``Array(...)``)."""
+    import numpy as np
+
+    import expdecay
+    from tests.conftest import braintools_optim
+
+    bt = braintools_optim()
+    step_lr = lambda lib: lib.StepLR(base_lr=0.1, step_size=4, gamma=0.5)  # noqa: E731
+    ours, theirs = step_lr(expdecay), step_lr(bt)
+    for _ in range(12):
+        ours.step()
+        theirs.step()
+    assert str(ours.state_dict()) == str(theirs.state_dict())
+    assert str(theirs.state_dict()["current_lrs"]) == "[0.0125]"
+    # an optimizer's state dict: its "lr" entries (braintools: 0.025, a Python float)
+    import brainstate
+
+    printed = []
+    for lib in (expdecay, bt):
+        params = brainstate.nn.Linear(3, 2).states(brainstate.ParamState)
+        scheduler = step_lr(lib)
+        optimizer = lib.Adam(lr=scheduler)
+        optimizer.register_trainable_weights(params)
+        for _ in range(8):
+            scheduler.step()
+        d = optimizer.state_dict()
+        printed.append((repr(d["lr"]), repr(d["param_groups"]["0"]["lr"])))
+    assert printed[0] == printed[1] == ("0.025", "0.025")
+    for make in (
+        lambda lib: lib.ExponentialDecayLR(base_lr=0.1, decay_steps=3, decay_rate=0.5),
+        lambda lib: lib.CosineAnnealingLR(base_lr=[0.1, 0.3], T_max=10, eta_min=0.001),
+        lambda lib: lib.MultiStepLR(base_lr=0.1, milestones=[3, 7], gamma=0.1),
+    ):
+        ours, theirs = make(expdecay), make(bt)
+        for _ in range(5):
+            ours.step()
+            theirs.step()
+            printed = repr(ours.state_dict()["current_lrs"])
+            # the applied float32 values, printed by numpy as their shortest decimals (braintools'
+            # arrays print theirs so; their values may differ in the last bits, see the parity
+            # tests)
+            expected = ", ".join(str(v) for v in np.asarray(ours.current_lrs.value, np.float32))
+            assert printed == f"[{expected}]"
+            assert "Array(" in str(theirs.state_dict()["current_lrs"])
 
 
 def test_learning_rates_compare_with_numbers_as_braintools_float32_arrays_do():

@@ -107,6 +107,21 @@ class LearningRate(float):
 
     __hash__ = float.__hash__
 
+    def __reduce__(self) -> tuple:
+        """Pickled as the plain float: a pickled checkpoint loads where expdecay is not installed."""
+        return (float, (float(self),))
+
+    def __copy__(self) -> "LearningRate":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "LearningRate":
+        return self
+
+
+def learning_rates(values: Any) -> List[LearningRate]:
+    """Concrete learning rates (an array, one per group) as a list of :class:`LearningRate`."""
+    return [LearningRate(v) for v in np.asarray(values).tolist()]
+
 
 def next_step(name: str, count: Any) -> Any:
     """``count + 1``: the one step-counter increment of schedulers and optimizers.

@@ -12,7 +12,14 @@ import jax
 import numpy as np
 
 from ..checkpoint import matching, optional_mapping, require, scalar_of
-from ..validation import check_int, check_lr_value, check_real, float_dtype, is_tracer
+from ..validation import (
+    check_int,
+    check_lr_value,
+    check_real,
+    float_dtype,
+    is_tracer,
+    learning_rates,
+)
 
 __all__ = ["StateDictMixin"]
 
@@ -31,7 +38,7 @@ class StateDictMixin:
         count = self.step_count.value
         if is_tracer(count):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
-        lrs = self._given_lrs(np.asarray(self._scheduler.read_lrs()).tolist())
+        lrs = self._given_lrs(learning_rates(self._scheduler.read_lrs()))
         host = lambda tree: jax.tree.map(np.array, tree)  # noqa: E731
         return {
             "step_count": int(count),

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..checkpoint import refuse_deepcopy, refuse_pickle, require
 from ..states import OptimState
-from ..validation import LearningRate, check_epoch, check_lrs, check_steps, is_tracer
+from ..validation import check_epoch, check_lrs, check_steps, is_tracer, learning_rates
 from . import limit_warnings as limits
 from .attributes import BaseLRs, CurrentLRs
 from .kinds import ClosedForm, ClosedFormKind, GivenKind, Kind
@@ -217,7 +217,7 @@ class LRScheduler:
         values = self.read_lrs()
         if is_tracer(values):
             return list(values)
-        return [LearningRate(v) for v in np.asarray(values).tolist()]
+        return learning_rates(values)
 
     def __call__(self, count: Any = None) -> Any:
         """``-lr`` of group 0, for ``optax.scale_by_schedule`` (as braintools does).
@@ -277,14 +277,19 @@ class LRScheduler:
 
     # ---------------------------------------------------------- checkpoints
     def state_dict(self) -> Dict[str, Any]:
-        """Plain Python data (``json.dumps`` works), with braintools' keys."""
+        """Plain Python data (``json.dumps`` and ``pickle`` work), with braintools' keys.
+
+        ``current_lrs`` holds :class:`~expdecay.validation.LearningRate` floats, which print as
+        the shortest decimal of the applied value (``0.0125``, as braintools' ``StepLR`` prints)
+        and pickle as plain floats.
+        """
         epoch = self.last_epoch.value
         if is_tracer(epoch):
             raise RuntimeError("state_dict() needs concrete values: call it outside jit / for_loop")
         return {
             "last_epoch": int(epoch),
             "base_lrs": list(self.base_lrs),
-            "current_lrs": np.asarray(self.read_lrs()).tolist(),
+            "current_lrs": learning_rates(self.read_lrs()),
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
