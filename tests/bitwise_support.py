@@ -16,6 +16,20 @@ from typing import Callable, NamedTuple, Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from hypothesis import strategies as st
+
+BATCH = 6  # configurations per hypothesis example, compiled together
+
+
+def batches(drawn):
+    """Lists of BATCH drawn configurations (the test builds its schedules from them, so a failing
+    example prints the arguments)."""
+    return st.lists(drawn, min_size=BATCH, max_size=BATCH)
+
+
+def paired(configs, counts_of):
+    """Each drawn configuration ``cfg`` with the counts drawn from ``counts_of(cfg)``."""
+    return configs.flatmap(lambda cfg: counts_of(cfg).map(lambda counts: (cfg, counts)))
 
 
 def same(a, b):
@@ -90,6 +104,15 @@ def compiled(cases, rows, transform=lambda f: f, guard=True):
     return ours, refs
 
 
+def compiled_scalars(ours, refs, rows, n):
+    """For each of the first ``n`` columns ``i`` of ``rows`` (one row of counts per schedule):
+    ``(i, our values, optax's)``, each side one compiled program given one scalar count per
+    schedule (a traced scalar, as ``jax.jit(schedule)(jnp.int32(c))`` gives it)."""
+    jit_ours, jit_refs = jax.jit(together(ours)), jax.jit(together(refs))
+    for i in range(min(n, rows.shape[1])):
+        yield i, jit_ours(rows[:, i]), jit_refs(rows[:, i])
+
+
 def assert_bitwise_everywhere(ours, ref, counts, stairs=()):
     """One configuration: ours == ref at integer ``counts`` in every context, every count type."""
     assert_bitwise_batch([Case(ours, ref, counts, stairs)])
@@ -119,9 +142,8 @@ def assert_bitwise_batch(cases: Sequence[Case]) -> None:
         ours, refs = compiled(cases, rows, transform, guard=transform is not jax.vmap)
         for k, case in enumerate(cases):
             check(ours[k], refs[k], exact[k], counts[k], case.stairs)
-    scalars = jax.jit(together([c.ours for c in cases])), jax.jit(together([c.ref for c in cases]))
-    for i in range(min(3, rows.shape[1])):  # compiled scalars: one program, a count per case
-        ours, refs = (fn(rows[:, i]) for fn in scalars)
+    pairs = [c.ours for c in cases], [c.ref for c in cases]
+    for i, ours, refs in compiled_scalars(*pairs, rows, 3):  # compiled scalars
         for k, case in enumerate(cases):
             check(ours[k], refs[k], exact[k][i], [counts[k][i]], case.stairs)
     with_floats = [case for case in cases if case.floats is not None]

@@ -22,9 +22,8 @@ from expdecay import (
     warmup_cosine_decay_schedule,
 )
 from expdecay.functional import cosine_annealing_values
-from bitwise_support import Case, assert_bitwise_batch, assert_bitwise_everywhere, same
+from bitwise_support import Case, assert_bitwise_batch, assert_bitwise_everywhere, batches, same
 from test_optax_joined_schedules import (
-    batches,
     linear_configs,
     linear_marks,
     sgd_trajectory,

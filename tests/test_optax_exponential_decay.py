@@ -7,7 +7,7 @@ import optax
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bitwise_support import Case, compiled, together
+from bitwise_support import Case, batches, compiled, compiled_scalars, together
 from expdecay import exponential_decay
 from expdecay.functional import constant_values, exponential_values, multistep_values
 
@@ -25,7 +25,7 @@ configs = st.fixed_dictionaries(
 counts = st.lists(st.integers(0, 2**24 - 1), min_size=16, max_size=16)  # one shape: one compile
 # Configurations with their counts, six per example: the compiled contexts evaluate the six in one
 # program (tests/bitwise_support.py; the suite's time goes into compiling small programs).
-drawn_batches = st.lists(st.tuples(configs, counts), min_size=6, max_size=6)
+drawn_batches = batches(st.tuples(configs, counts))
 
 
 @settings(max_examples=5, deadline=None)  # 30 configurations
@@ -47,9 +47,8 @@ def test_bitwise_equal_to_optax_in_every_context(drawn):
     for k in range(len(cases)):
         same(np.asarray(plain[k]), np.asarray(refs[k]))
         same(np.asarray(vmapped[k]), np.asarray(refs[k]))
-    scalars = [jax.jit(together([getattr(c, side) for c in cases])) for side in ("ours", "ref")]
-    for i in range(4):  # compiled scalar counts
-        got, expected = (fn(rows[:, i]) for fn in scalars)
+    pairs = [c.ours for c in cases], [c.ref for c in cases]
+    for _, got, expected in compiled_scalars(*pairs, rows, 4):  # compiled scalar counts
         for k in range(len(cases)):
             same(np.asarray(got[k]), np.asarray(expected[k]))
 

@@ -15,7 +15,7 @@ import optax
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bitwise_support import together
+from bitwise_support import batches, compiled_scalars, paired
 from conftest import assert_names
 from expdecay import cosine_onecycle_schedule, linear_onecycle_schedule
 
@@ -53,9 +53,8 @@ def assert_bitwise_batch(cases):
     # (an array of counts under jit: in test_a_vector_peak_is_one_optax_schedule_per_group, once
     # per function; here the compiled scalars, two programs per batch)
     rows = jnp.asarray([counts[:2] for _, _, counts in cases], jnp.int32)
-    jit_ours, jit_ref = (jax.jit(together([case[k] for case in cases])) for k in (0, 1))
-    for i in range(2):
-        for got, expected in zip(jit_ours(rows[:, i]), jit_ref(rows[:, i])):
+    for _, ours, refs in compiled_scalars([c[0] for c in cases], [c[1] for c in cases], rows, 2):
+        for got, expected in zip(ours, refs):
             same(got, expected)
 
 
@@ -95,9 +94,8 @@ def counts_for(cfg):
 
 
 def drawn_batches(configs):
-    """Six configurations, each with its counts (one batch: each side compiles once)."""
-    with_counts = configs.flatmap(lambda cfg: counts_for(cfg).map(lambda c: (cfg, c)))
-    return st.lists(with_counts, min_size=6, max_size=6)
+    """A batch of configurations, each with its counts (each side compiles once per batch)."""
+    return batches(paired(configs, counts_for))
 
 
 @settings(max_examples=1, deadline=None)  # 6 configurations

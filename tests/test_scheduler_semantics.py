@@ -3,6 +3,7 @@
 import json
 import pickle
 
+import brainstate
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -339,17 +340,11 @@ def test_learning_rates_print_as_the_shortest_decimal_of_the_applied_float32():
     assert np.float32(built.base_lrs[0]) == np.float32(0.1)
 
 
-def test_a_printed_state_dict_shows_the_learning_rates_as_braintools_prints_them():
+def test_a_printed_state_dict_shows_the_learning_rates_as_braintools_prints_them(bt):
     """``print(scheduler.state_dict())`` showed ``current_lrs`` as 0.012500000186264515 where
     braintools' StepLR prints 0.0125 (its Python floats); now the entries print as the shortest
     decimal of the applied float32 value, as braintools' float32 arrays print theirs (inside
     ``Array(...)``)."""
-    import numpy as np
-
-    import expdecay
-    from tests.conftest import braintools_optim
-
-    bt = braintools_optim()
     step_lr = lambda lib: lib.StepLR(base_lr=0.1, step_size=4, gamma=0.5)  # noqa: E731
     ours, theirs = step_lr(expdecay), step_lr(bt)
     for _ in range(12):
@@ -358,8 +353,6 @@ def test_a_printed_state_dict_shows_the_learning_rates_as_braintools_prints_them
     assert str(ours.state_dict()) == str(theirs.state_dict())
     assert str(theirs.state_dict()["current_lrs"]) == "[0.0125]"
     # an optimizer's state dict: its "lr" entries (braintools: 0.025, a Python float)
-    import brainstate
-
     printed = []
     for lib in (expdecay, bt):
         params = brainstate.nn.Linear(3, 2).states(brainstate.ParamState)
