@@ -217,6 +217,35 @@ def test_one_cycle_lr_gives_braintools_learning_rates(cfg, sequence):
         theirs.step(op)
 
 
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(total_steps=846, pct_start=0.99, anneal_strategy="linear", final_div_factor=2.0),
+        dict(total_steps=2999, pct_start=0.999, anneal_strategy="cos", final_div_factor=10.0),
+    ],
+)
+def test_one_cycle_lr_short_descent_is_exact_to_a_few_ulps(bt, cfg):
+    """A descent of a few steps after a warmup ending between two steps: ``count - W`` in float32
+    cancels (``W`` rounded to float32 is off by up to 3e-5, divided by ``A`` of about 3-8),
+    which was 22 ulps off braintools. The float64 formula (braintools' docstring) is the oracle,
+    and braintools' eager values (float64 arithmetic, rounded once) agree with it."""
+    cfg = dict(max_lr=1.0, div_factor=1.0, **cfg)
+    ours, theirs = OneCycleLR(**cfg), bt.OneCycleLR(**cfg)
+    total, pct = cfg["total_steps"], cfg["pct_start"]
+    warmup, anneal = pct * total, (1 - pct) * total
+    peak, final = cfg["max_lr"], cfg["max_lr"] / cfg["final_div_factor"]
+    steps = np.arange(math.floor(warmup) + 1, total + 1)
+    a = np.clip((steps - warmup) / anneal, 0.0, 1.0)
+    f = (1 + np.cos(np.pi * a)) / 2 if cfg["anneal_strategy"] == "cos" else 1 - a
+    expected = final + f * (peak - final)
+    for step, value in zip(steps.tolist(), expected):
+        ours.step(step)
+        theirs.step(step)
+        np.testing.assert_allclose(ours.get_last_lr(), [value], rtol=4 * EPS32)
+        np.testing.assert_allclose(floats(theirs.get_last_lr()), [value], rtol=4 * EPS32)
+    np.testing.assert_allclose(ours.lr_at(steps)[:, 0], expected, rtol=4 * EPS32)
+
+
 def test_defaults_and_attributes_are_braintools():
     bt = braintools_optim()
     names = ["base_lrs", "max_lrs", "step_size_up", "step_size_down", "mode", "gamma", "scale_fn"]

@@ -218,7 +218,6 @@ def linear_onecycle_schedule(
     return _schedule(_linear_between, init_value, (start, final, transition_steps), scales)
 
 
-@partial(jax.jit, static_argnames=("strategy",))
 def onecycle_values(
     count, init_values, peak_values, final_values, last_warmup_step, warmup, anneal, *, strategy
 ):
@@ -238,8 +237,10 @@ def onecycle_values(
 
     with :math:`f(a) = (1 + \cos \pi a) / 2` (``strategy="cos"``) or
     :math:`1 - a` (``"linear"``). ``count <= W`` is decided by the integer
-    ``last_warmup_step`` (:math:`\lfloor W \rfloor`), exactly; the divisions
-    are IEEE divisions in every context.
+    ``last_warmup_step`` (:math:`\lfloor W \rfloor`), exactly, and
+    :math:`\text{count} - W` is computed as :math:`(\text{count} - \lfloor W \rfloor) -
+    (W - \lfloor W \rfloor)`, without float32 cancellation; the divisions are IEEE
+    divisions in every context.
 
     >>> import jax.numpy as jnp
     >>> values = onecycle_values(jnp.arange(6), jnp.asarray([0.25]), jnp.asarray([1.0]),
@@ -247,13 +248,34 @@ def onecycle_values(
     >>> [round(v, 4) for v in values[:, 0].tolist()]
     [0.25, 0.625, 1.0, 0.6667, 0.3333, 0.0]
     """
+    # frac(W) before rounding to float32: exact for Python numbers (a float minus its floor)
+    fraction = warmup - last_warmup_step
+    values = (init_values, peak_values, final_values)
+    return _onecycle_values(count, *values, last_warmup_step, warmup, fraction, anneal, strategy)
+
+
+@partial(jax.jit, static_argnames=("strategy",))
+def _onecycle_values(
+    count,
+    init_values,
+    peak_values,
+    final_values,
+    last_warmup_step,
+    warmup,
+    fraction,
+    anneal,
+    strategy,
+):
     dtype = float_dtype()
     count = jnp.asarray(count)
     init, peak, final = (jnp.asarray(v, dtype) for v in (init_values, peak_values, final_values))
     steps = count.astype(dtype)
     rising = _divide(steps, jnp.asarray(warmup, dtype), True)
     rising = _outer(jnp.minimum(rising, 1.0), init)
-    falling = _divide(steps - jnp.asarray(warmup, dtype), jnp.asarray(anneal, dtype), True)
+    # count - W as (count - floor(W)) - frac(W): the integer part is exact, so no float32
+    # cancellation near the peak, which a short descent (a small A) would magnify
+    past = (count - last_warmup_step).astype(dtype) - jnp.asarray(fraction, dtype)
+    falling = _divide(past, jnp.asarray(anneal, dtype), True)
     falling = jnp.clip(falling, 0.0, 1.0)
     if strategy == "cos":
         factor = (1 + jnp.cos(jnp.pi * falling)) / 2
