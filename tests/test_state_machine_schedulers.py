@@ -330,6 +330,47 @@ def test_state_entries_read_and_assign_through_value_as_braintools_states_do(kin
             assert float(getattr(ours, name).value) == float(getattr(theirs, name).value), name
 
 
+@pytest.mark.parametrize("kind", ["plateau", "warm"])
+def test_braintools_checkpoint_recipe_assigns_the_entries_themselves(kind):
+    """braintools' ``ReduceLROnPlateau`` docstring saves ``'best_metric': scheduler.best`` and
+    resumes with ``new_scheduler.best = checkpoint['best_metric']`` (it had no setter here). The
+    attribute takes another scheduler's entry, a brainstate state or a number, as in braintools,
+    and the resumed run gives braintools' learning rates."""
+    bt = braintools_optim()
+    metrics = [3.0, 2.0, 2.5, 2.5, 2.5, 2.6, 1.5, 1.5]
+    if kind == "plateau":
+        kwargs = dict(base_lr=0.1, factor=0.5, patience=2)
+        libs = [(ReduceLROnPlateau, "best"), (bt.ReduceLROnPlateau, "best")]
+        extra = [("num_bad_epochs", 1), ("cooldown_counter", 0)]
+    else:
+        kwargs = dict(base_lr=0.1, T_0=3, T_mult=2, eta_min=0.01)
+        libs = [(CosineAnnealingWarmRestarts, "T_cur"), (bt.CosineAnnealingWarmRestarts, "T_cur")]
+        extra = [("T_i", 6)]
+
+    def step(s, metric):
+        s.step(metric) if kind == "plateau" else s.step()
+
+    resumed = []
+    for make, name in libs:
+        old = make(**kwargs)
+        for m in metrics[:5]:
+            step(old, m)
+        checkpoint = {"scheduler": old.state_dict(), "entry": getattr(old, name)}
+        new = make(**kwargs)
+        new.load_state_dict(checkpoint["scheduler"])
+        setattr(new, name, checkpoint["entry"])  # new_scheduler.best = checkpoint['best_metric']
+        for entry, value in extra:  # a brainstate state, as braintools' attributes are
+            setattr(new, entry, brainstate.State(jnp.asarray(value)))
+        lrs = []
+        for m in metrics[5:]:
+            step(new, m)
+            lrs.append(floats(new.get_last_lr()))
+        resumed.append((lrs, [float(getattr(new, e).value) for e, _ in extra]))
+    (ours, our_entries), (theirs, their_entries) = resumed
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    assert our_entries == their_entries
+
+
 @pytest.mark.parametrize(
     "make, name, value, error",
     [
@@ -346,6 +387,8 @@ def test_a_bad_state_entry_is_refused_by_name_and_changes_nothing(make, name, va
     before = scheduler.state_dict()
     with pytest.raises(error, match=name):
         getattr(scheduler, name).value = value
+    with pytest.raises(error, match=name):
+        setattr(scheduler, name, value)  # the attribute itself: the same check
     assert scheduler.state_dict() == before
 
 

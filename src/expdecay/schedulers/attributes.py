@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, List
 
+import brainstate
 import jax
 import numpy as np
 
@@ -77,8 +78,9 @@ class MachineEntry:
 
     ``CosineAnnealingWarmRestarts.T_cur`` / ``T_i`` and ``ReduceLROnPlateau.best`` /
     ``num_bad_epochs`` / ``cooldown_counter``: ``.value`` reads the entry (an array; traced
-    inside ``jit``), and assigning ``.value`` writes it in the entry's dtype, eagerly after
-    ``check(name, value)`` (an error naming the entry, and nothing changes). ``int()``,
+    inside ``jit``), and assigning ``.value`` (or the attribute itself, :meth:`assign`) writes
+    it in the entry's dtype, eagerly after ``check(name, value)`` (an error naming the entry,
+    and nothing changes). ``int()``,
     ``float()`` and ``np.asarray()`` read it too.
     """
 
@@ -96,6 +98,18 @@ class MachineEntry:
         if not is_tracer(value):
             value = self._check(self._name, value)
         self._kind.set_machine_entry(self._index, value)
+
+    def assign(self, value: Any) -> None:
+        """What assigning the scheduler's attribute does (``scheduler.best = x``): writes ``x``,
+        or the value of ``x`` if it is another entry or a brainstate state.
+
+        braintools' checkpoint recipe reads ``best = scheduler.best`` and later assigns
+        ``new_scheduler.best = best``; braintools then shares the old scheduler's state object,
+        here the value is copied (checked as ``.value = ...`` is).
+        """
+        if isinstance(value, (MachineEntry, brainstate.State)):
+            value = value.value
+        self.value = value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self.value, dtype)

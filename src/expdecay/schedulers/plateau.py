@@ -274,18 +274,31 @@ class ReduceLROnPlateau(LRScheduler):
     @property
     def best(self) -> MachineEntry:
         """The best metric so far, as braintools' state: ``best.value`` reads (a float array;
-        traced inside ``jit``) and assigns it (a number, not NaN)."""
+        traced inside ``jit``) and assigns it (a number, not NaN), as ``scheduler.best = x`` does
+        (``x`` a number or another scheduler's ``best``, as in braintools' checkpoint recipe)."""
         return MachineEntry(self._kind, 1, "best", _check_best)
+
+    @best.setter
+    def best(self, value: Any) -> None:
+        self.best.assign(value)
 
     @property
     def num_bad_epochs(self) -> MachineEntry:
         """Steps in a row without improvement: ``num_bad_epochs.value`` reads and assigns it."""
         return MachineEntry(self._kind, 2, "num_bad_epochs", check_int)
 
+    @num_bad_epochs.setter
+    def num_bad_epochs(self, value: Any) -> None:
+        self.num_bad_epochs.assign(value)
+
     @property
     def cooldown_counter(self) -> MachineEntry:
         """Steps of cooldown left: ``cooldown_counter.value`` reads and assigns it."""
         return MachineEntry(self._kind, 3, "cooldown_counter", check_int)
+
+    @cooldown_counter.setter
+    def cooldown_counter(self, value: Any) -> None:
+        self.cooldown_counter.assign(value)
 
     def get_lr(self) -> list:
         """The current learning rates (braintools: the state, not a function of the step)."""

@@ -166,11 +166,19 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         array; traced inside ``jit``) and assigns it."""
         return MachineEntry(self._kind, 0, "T_cur", check_int)
 
+    @T_cur.setter
+    def T_cur(self, value: Any) -> None:
+        self.T_cur.assign(value)
+
     @property
     def T_i(self) -> MachineEntry:
         """The length of the current cycle, as braintools' state: ``T_i.value`` reads and
         assigns it (a positive integer)."""
         return MachineEntry(self._kind, 1, "T_i", _check_t_i)
+
+    @T_i.setter
+    def T_i(self, value: Any) -> None:
+        self.T_i.assign(value)
 
     def get_lr(self) -> list:
         """The learning rates of the current ``T_cur`` / ``T_i`` (without a manual override)."""
