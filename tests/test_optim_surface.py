@@ -1,6 +1,10 @@
 """braintools' ``OptaxOptimizer`` surface on every optimizer of the table, with braintools' behaviour."""
 
+import json
+import operator
+
 import brainstate
+import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
@@ -127,6 +131,64 @@ def test_optimizer_learning_rates_print_and_compare_as_braintools_does():
         printed.append(repr(optimizer.get_last_lr()))
     assert printed == ["[0.05]", "[0.05]"]
     assert repr(expdecay.Adam(lr=0.1).get_last_lr()) == "[0.1]"  # nothing registered: one entry
+
+
+@pytest.mark.parametrize("base_lr", [1e-4, 5e-5, 3e-4, 0.0125, 1e-3 * 0.9**7, 2e16])
+def test_learning_rates_print_by_pythons_float_rules_in_their_shortest_digits(base_lr):
+    """``1e-4`` printed ``1e-04`` (numpy's rule: the float32 nearest 1e-4 is just below it, so
+    numpy chose scientific notation), where braintools' Python floats and the CLI print
+    ``0.0001``. The oracle is Python: the text is ``repr`` of the decimal it denotes, that
+    decimal rounds to the same float32, and numpy's shortest digits are no fewer."""
+    lr = expdecay.StepLR(base_lr=base_lr, step_size=1).get_last_lr()[0]
+    text = repr(lr)
+    assert text == repr(float(text)) == str(lr) == f"{lr}"
+    assert np.float32(float(text)) == np.float32(base_lr)
+    shortest = np.format_float_scientific(np.float32(base_lr), unique=True).split("e")[0]
+    assert len(text.split("e")[0].strip("0.").replace(".", "")) <= len(shortest.strip("0."))
+
+
+def test_arithmetic_on_a_learning_rate_is_braintools_float32_arithmetic(bt):
+    """braintools' ``get_last_lr()`` holds float32 arrays (all but ``StepLR`` and ``ExponentialLR``,
+    Python floats): ``lr * 2`` is float32 and prints
+    ``0.0002``. Here it was the float64 product of the float32 value (``0.00019999999494757503``);
+    now IEEE float32 arithmetic (numpy's, the oracle), a learning rate that prints as the result
+    does, and braintools' value to within XLA's division (1 ulp)."""
+    ours = expdecay.MultiStepLR(base_lr=1e-4, milestones=[2]).get_last_lr()[0]
+    theirs = bt.MultiStepLR(base_lr=1e-4, milestones=[2]).get_last_lr()[0]  # a float32 array
+    f32 = np.float32
+    numbers = [2, 3, 1, 0.5, 0.1, np.float64(1.1), True]
+    ops = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow]
+    for op in ops:
+        for number in numbers:
+            pairs = [(op(ours, number), op(theirs, number), op(f32(ours), f32(number)))]
+            if not isinstance(number, np.generic):  # a numpy scalar first does its own arithmetic
+                pairs.append((op(number, ours), op(number, theirs), op(f32(number), f32(ours))))
+            for mine, their, expected in pairs:
+                assert type(mine) is type(ours)  # a LearningRate again
+                assert f32(mine).tobytes() == expected.tobytes() == f32(float(str(mine))).tobytes()
+                np.testing.assert_array_max_ulp(f32(mine), np.asarray(their, f32), maxulp=1)
+    assert f32(-ours) == -f32(ours) and abs(-ours) == ours and type(abs(-ours)) is type(ours)
+    assert str(ours * 2) == "0.0002" and json.loads(json.dumps(ours * 2)) == ours * 2
+    assert isinstance(ours * jnp.asarray(2.0), jax.Array)  # an array keeps its own arithmetic
+
+
+def test_a_groups_lr_is_a_number_as_braintools_float_is(bt):
+    """braintools' ``add_param_group(..., lr=x)`` keeps ``param_groups[i]['lr']`` a float:
+    scripts print it, format it and compute with it. It is a view here (``.value``, assignable):
+    it prints, formats, compares and computes as the learning rate it applies."""
+    seen = []
+    for lib in (bt, expdecay):
+        optimizer = lib.Adam(lr=0.001)
+        optimizer.register_trainable_weights({"w": brainstate.ParamState(jnp.ones(3))})
+        optimizer.add_param_group({"s": brainstate.ParamState(jnp.ones(2))}, lr=0.0001)
+        lr = optimizer.param_groups[1]["lr"]
+        row = [repr(lr), f"{lr:.6f}", f"{lr}", str(lr * 2), str(2 * lr), lr < 0.001, lr > 0.001]
+        row += [lr == 0.0001, round(lr, 4), str(lr / 10), str(1 - lr)]
+        seen.append(row)
+        entry = repr(dict(lr=lr, weight_decay=0.0))
+    assert seen[0] == seen[1]
+    assert entry == "{'lr': 0.0001, 'weight_decay': 0.0}"
+    assert float(lr) == float(np.asarray(lr)) == float(np.float32(0.0001))  # the value applied
 
 
 @pytest.mark.parametrize("compiled", [False, True])

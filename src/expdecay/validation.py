@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import warnings
 from typing import Any, Callable, List, Sequence
 
@@ -16,6 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.core import Tracer
+
+from .formatting import format_lr
 
 __all__ = [
     "LearningRate",
@@ -59,6 +62,29 @@ def int_dtype() -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.int64))
 
 
+def _in_jax_float(op: Callable[[Any, Any], Any]) -> tuple:
+    """``op`` on a :class:`LearningRate` and a number, in JAX's float: the method and its
+    reflected one. Anything else (an array) is left to its own arithmetic."""
+
+    def compute(a: Any, b: Any) -> "LearningRate":
+        dtype = float_dtype().type
+        with np.errstate(all="ignore"):  # inf and nan, as JAX gives them
+            return LearningRate(op(dtype(a), dtype(b)))
+
+    def forward(self: Any, other: Any) -> Any:
+        return compute(self, other) if _is_number(other) else NotImplemented
+
+    def reflected(self: Any, other: Any) -> Any:
+        return compute(other, self) if _is_number(other) else NotImplemented
+
+    return forward, reflected
+
+
+def _is_number(value: Any) -> bool:
+    """A Python or numpy real scalar (``bool`` included, as a number)."""
+    return isinstance(value, (float, int, np.floating, np.integer))
+
+
 class LearningRate(float):
     """An eager learning rate: exactly the value the updates apply, shown as the shortest decimal
     that is that value in JAX's float (``0.01``, not ``0.009999999776482582``), by ``print``,
@@ -72,7 +98,7 @@ class LearningRate(float):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return str(float_dtype().type(self))
+        return format_lr(self, float_dtype())  # the front ends' one rule: 0.0001, 3e-05
 
     __str__ = __repr__
 
@@ -82,7 +108,7 @@ class LearningRate(float):
     def _other(self, other: Any) -> Any:
         """A number (Python or numpy scalar) rounded to JAX's float, as JAX compares it with a
         float32 array when x64 is off; anything else (an array, a bool) as it is."""
-        if isinstance(other, (float, int, np.floating, np.integer)) and not isinstance(other, bool):
+        if _is_number(other) and not isinstance(other, bool):
             with np.errstate(over="ignore"):  # beyond float32: inf, as JAX would round it
                 return float(float_dtype().type(other))
         return other
@@ -106,6 +132,24 @@ class LearningRate(float):
         return float.__ge__(self, self._other(other))
 
     __hash__ = float.__hash__
+
+    # Arithmetic with a number gives a LearningRate computed in JAX's float, as braintools'
+    # float32 arrays compute it (``lr * 2`` prints ``0.0002``, not the float64 product of the
+    # float32 value); with an array, the array's own arithmetic.
+    __add__, __radd__ = _in_jax_float(operator.add)
+    __sub__, __rsub__ = _in_jax_float(operator.sub)
+    __mul__, __rmul__ = _in_jax_float(operator.mul)
+    __truediv__, __rtruediv__ = _in_jax_float(operator.truediv)
+    __pow__, __rpow__ = _in_jax_float(operator.pow)
+
+    def __neg__(self) -> "LearningRate":
+        return LearningRate(-float(self))
+
+    def __pos__(self) -> "LearningRate":
+        return self
+
+    def __abs__(self) -> "LearningRate":
+        return LearningRate(abs(float(self)))
 
     def __reduce__(self) -> tuple:
         """Pickled as the plain float: a pickled checkpoint loads where expdecay is not installed."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+import operator
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 import brainstate
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from ..validation import is_array, is_tracer
 
@@ -62,6 +64,11 @@ def flatten_params(name: str, params: Any, known: set) -> List[Entry]:
     return entries
 
 
+def _on_value(op: Callable[[Any, Any], Any]) -> Tuple[Callable, Callable]:
+    """``op`` applied to a view's ``.value``: the method, and its reflected one."""
+    return (lambda self, other: op(self.value, other)), (lambda self, other: op(other, self.value))
+
+
 class GroupLR:
     """``param_groups[i]['lr']``: the learning rate group ``i``'s next update applies.
 
@@ -86,9 +93,38 @@ class GroupLR:
     def __float__(self) -> float:
         return float(self.value)
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.value, dtype)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
     def __repr__(self) -> str:
+        """The learning rate as ``get_last_lr()`` prints it (braintools: a float, ``0.0001``)."""
         value = self.value
-        return f"GroupLR({'traced' if is_tracer(value) else value!r})"
+        return "GroupLR(traced)" if is_tracer(value) else repr(value)
+
+    # A number, as braintools' float lr of an added group is: arithmetic and comparisons apply
+    # to the value now (a float eagerly, a traced scalar inside jit).
+    __add__, __radd__ = _on_value(operator.add)
+    __sub__, __rsub__ = _on_value(operator.sub)
+    __mul__, __rmul__ = _on_value(operator.mul)
+    __truediv__, __rtruediv__ = _on_value(operator.truediv)
+    __pow__, __rpow__ = _on_value(operator.pow)
+    __lt__, __gt__ = _on_value(operator.lt)
+    __le__, __ge__ = _on_value(operator.le)
+    __eq__, _ = _on_value(operator.eq)
+    __ne__, _ = _on_value(operator.ne)
+    __hash__ = None  # type: ignore[assignment]  # equal by value, which changes as it steps
+
+    def __neg__(self) -> Any:
+        return -self.value
+
+    def __abs__(self) -> Any:
+        return abs(self.value)
+
+    def __round__(self, ndigits: Any = None) -> Any:
+        return round(self.value, ndigits)
 
 
 class ParamGroup(dict):
