@@ -1,5 +1,7 @@
 """Composites driving optimizers in brainstate jit and for_loop: one trace, eager == compiled."""
 
+import json
+
 import brainstate
 import jax.numpy as jnp
 import numpy as np
@@ -115,7 +117,8 @@ def test_jit_traces_once_and_equals_the_eager_run(kind, opt):
     np.testing.assert_array_equal(np.stack(jit_lrs), np.stack(eager_lrs))
     for a, b in zip(w_eager, w_jit):
         np.testing.assert_allclose(np.asarray(a.value), np.asarray(b.value), rtol=1e-6)
-    assert s_jit.state_dict() == s_eager.state_dict()
+    # plain data after compiled steps too (current_scheduler_idx was a JAX array there)
+    assert json.dumps(s_jit.state_dict()) == json.dumps(s_eager.state_dict())
 
 
 @pytest.mark.parametrize("kind", MAKERS)
@@ -142,7 +145,7 @@ def test_for_loop_traces_once_and_equals_the_eager_run(kind):
     np.testing.assert_array_equal(np.asarray(loop_lrs), np.stack(eager_lrs))  # the same bits
     for a, b in zip(w_eager, w_loop):  # Adam's own arithmetic may fuse differently inside a loop
         np.testing.assert_allclose(np.asarray(a.value), np.asarray(b.value), rtol=1e-6)
-    assert s_loop.state_dict() == s_eager.state_dict()
+    assert json.dumps(s_loop.state_dict()) == json.dumps(s_eager.state_dict())
 
 
 @pytest.mark.parametrize("kind", MAKERS)

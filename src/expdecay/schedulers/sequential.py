@@ -74,8 +74,10 @@ class SequentialLR(CompositeScheduler):
 
     @property
     def current_scheduler_idx(self) -> Any:
-        """The index of the active child: an int eagerly, traced inside ``jit``."""
-        return self._kind.active()
+        """The index of the active child: an int eagerly (after compiled steps too, when the
+        counter is a JAX array), traced inside ``jit``."""
+        index = self._kind.active()
+        return index if is_tracer(index) else int(index)
 
     def step(self, epoch: Optional[int] = None, metric: Any = None) -> None:
         """Go to ``epoch`` (default ``last_epoch + 1``) and step the child active there.
